@@ -1,0 +1,183 @@
+"""`Assistant`: the one object every interface (CLI, web, API, evals) talks to.
+
+    from assistant import Assistant
+    answer = Assistant().ask("衢州市新能源汽车以旧换新最高补贴多少？")
+    print(answer.to_dict())
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+
+from .answering import Answerer
+from .errors import BadQuestion, NotFound
+from .extractive import ExtractiveAnswerer
+from .guard import figure_problems
+from .index import ClauseIndex, IngestReport
+from .notices import load_corpus
+from .parsing import CN_NUMERAL, to_int
+from .retrieval import Retriever
+from .settings import Settings, load_settings
+from .types import Answer, Citation, Hit, Message, Notice, Unit
+from .understanding import clean_question, understand
+
+log = logging.getLogger(__name__)
+RETRIEVE_K = 8
+
+
+def to_messages(history) -> list[Message]:
+    """Conversation turns from Message objects or OpenAI/gradio-style dicts; other roles dropped."""
+    out = []
+    for item in history or []:
+        if isinstance(item, Message):
+            out.append(item)
+            continue
+        if not isinstance(item, dict):
+            raise BadQuestion("对话记录格式不对：每一项应为 {\"role\": …, \"content\": …} / each history item "
+                              "must be an object with role and content.")
+        role, content = item.get("role"), item.get("content", "")
+        if isinstance(content, list):  # gradio 6 / OpenAI content parts
+            content = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+        if role in ("user", "assistant") and isinstance(content, str):
+            out.append(Message(role, content))
+    return out
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, answerer: Answerer | None = None):
+        self.settings = settings or load_settings()
+        self.index = ClauseIndex(self.settings)
+        self.extractive = ExtractiveAnswerer(self.settings)
+        self._answerer = answerer
+        self._retriever: Retriever | None = None
+
+    # -- index ----------------------------------------------------------------------------------
+    def ingest(self, progress: bool = True) -> IngestReport:
+        """Parse the corpus (all of it, or fail without touching the index), then sync the index."""
+        report = self.index.sync(load_corpus(self.settings.corpus_dir), progress=progress)
+        self._retriever = None
+        return report
+
+    def ensure_index(self, progress: bool = True) -> IngestReport | None:
+        """Build the index on first use; returns the report when it had to."""
+        if self.index.exists():
+            return None
+        log.info("no index at %s yet: building it from %s", self.index.where, self.settings.corpus_dir)
+        return self.ingest(progress=progress)
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            self.ensure_index()
+            self._retriever = Retriever(self.index, self.index.snapshot())
+        return self._retriever
+
+    @property
+    def answerer(self) -> Answerer:
+        if self._answerer is None:
+            if self.settings.llm_enabled:
+                from .llm import LLMAnswerer
+
+                self._answerer = LLMAnswerer(self.settings, fallback=self.extractive)
+            else:
+                self._answerer = self.extractive
+        return self._answerer
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def notices(self) -> list[Notice]:
+        return sorted(self.retriever.notices.values(), key=lambda n: n.doc_id)
+
+    def regions(self) -> list[str]:
+        return list(dict.fromkeys(n.region for n in self.notices()))
+
+    def resolve_notices(self, ref: str) -> list[Notice]:
+        """Notices by doc id, region or region alias (衢州, 金东…). Raises NotFound."""
+        ref = (ref or "").strip()
+        found = [n for n in self.notices() if ref in (n.doc_id, n.region, *n.region_aliases)]
+        if not found:
+            found = [n for n in self.notices() if any(ref and ref in a for a in n.region_aliases)]
+        if not found:
+            known = "、".join(f"{n.region}（{n.doc_id}）" for n in self.notices())
+            raise NotFound(f"没有“{ref}”的政策文件。已收录：{known} / no notice for {ref!r}.")
+        return found
+
+    def units(self, doc_id: str) -> list[Unit]:
+        notice = self.resolve_notices(doc_id)[0]
+        return [u for u in self.retriever.units if u.doc_id == notice.doc_id]
+
+    def clause(self, notice_or_region: str, clause: str) -> tuple[Unit, Notice]:
+        """A clause by notice (doc id or region) and number: 十四, （十四）, 第十四条 or 14."""
+        raw = str(clause).strip().strip("（）()第条 ")
+        try:
+            number = int(raw) if raw.isdigit() else to_int(raw)
+            if not raw or any(ch not in CN_NUMERAL for ch in raw if not raw.isdigit()):
+                raise ValueError
+        except Exception:
+            raise NotFound(f"“{clause}”不是条款编号，请写成 十四 或 14 / {clause!r} is not a clause number.") from None
+        for notice in self.resolve_notices(notice_or_region):
+            unit = self.retriever.unit(notice.doc_id, number)
+            if unit:
+                return unit, notice
+        raise NotFound(f"{notice_or_region} 的政策文件中没有第（{raw}）条 / no clause {raw} in that notice.")
+
+    def search(self, query: str, region: str | None = None, k: int = 5) -> list[Hit]:
+        text = clean_question(query, self.settings.max_question_chars)
+        if not 1 <= int(k) <= 50:
+            raise BadQuestion("k 应在 1 到 50 之间 / k must be between 1 and 50.")
+        q = self._query(text, [], region)
+        return self.retriever.search(q, k=int(k))
+
+    # -- asking ----------------------------------------------------------------------------------
+    def _query(self, question: str, history: list[Message], region: str | None, search_text: str | None = None):
+        q = understand(question, history, self.notices(), search_text=search_text)
+        if region and region.strip() not in ("", "全部", "all"):
+            chosen = self.resolve_notices(region)
+            q = replace(q, doc_ids=tuple(n.doc_id for n in chosen),
+                        regions_named=tuple(dict.fromkeys(n.region for n in chosen)), unknown_places=())
+        return q
+
+    def _prepare(self, question, history, region):
+        text = clean_question(question, self.settings.max_question_chars)
+        turns = to_messages(history)
+        search_text = None
+        condense = getattr(self.answerer, "condense", None)
+        if condense and turns:
+            search_text = condense(text, turns)
+        query = self._query(text, turns, region, search_text)
+        return query, turns, self.retriever.search(query, k=RETRIEVE_K)
+
+    def ask(self, question: str, history=None, region: str | None = None) -> Answer:
+        query, turns, hits = self._prepare(question, history, region)
+        return self._checked(self.answerer.answer(query, turns, hits), query, turns, hits)
+
+    def ask_stream(self, question: str, history=None, region: str | None = None) -> Iterator[str | Answer]:
+        """Text deltas, then the final (checked) Answer. Validation errors raise before any output."""
+        query, turns, hits = self._prepare(question, history, region)
+        final = None
+        for part in self.answerer.stream(query, turns, hits):
+            if isinstance(part, Answer):
+                final = part
+            else:
+                yield part
+        checked = self._checked(final, query, turns, hits)
+        if checked is not final:
+            yield f"\n\n⚠️ 上述回答未通过数字核验，已替换为：\n{checked.answer}"
+        yield checked
+
+    def _checked(self, answer: Answer, query, turns, hits) -> Answer:
+        """The figure check: an answer stating a figure absent from its citations never leaves."""
+        problems = figure_problems(answer)
+        if not problems:
+            return answer
+        log.warning("answer failed the figure check (%s); falling back", ", ".join(problems))
+        if answer.mode != "extractive" or self.answerer is not self.extractive:
+            fallback = self.extractive.answer(query, turns, hits)
+            if not figure_problems(fallback):
+                fallback.fallback = f"figure check failed: {', '.join(problems)}"
+                return fallback
+        # Last resort: quote the clauses whole — every figure is then in its citation.
+        cites = answer.citations or [Citation.from_unit(h.unit, h.notice) for h in hits[:1]]
+        text = "\n".join(f"{c.doc_title}{c.clause}原文：{c.text}" for c in cites)
+        return Answer("answered" if cites else "not_found", text or "没有找到可以核实的答案。",
+                      citations=cites, mode="extractive", fallback="figure check failed", hits=hits)

@@ -1,0 +1,207 @@
+"""The `policyqa` command: ingest, search, show, ask, chat, eval, feedback export.
+
+Errors a user can act on (PolicyQAError) print as one line on stderr with a non-zero exit.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .errors import BadQuestion, PolicyQAError
+
+EXIT_ERROR = 1
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _assistant():
+    from .assistant import Assistant
+
+    return Assistant()
+
+
+def cmd_ingest(args) -> int:
+    report = _assistant().ingest(progress=not args.quiet)
+    print(report.summary())
+    return 0
+
+
+def cmd_search(args) -> int:
+    hits = _assistant().search(args.query, region=args.region, k=args.k)
+    if args.json:
+        _print_json([{"doc_id": h.notice.doc_id, "region": h.notice.region, "doc_title": h.notice.quoted_title,
+                      "clause": h.unit.label, "heading": h.unit.heading, "score": round(h.score, 4),
+                      "text": h.unit.text} for h in hits])
+        return 0
+    if not hits:
+        print("没有找到相关条款 / no matching clauses.")
+    for i, h in enumerate(hits, 1):
+        print(f"{i}. [{h.notice.region}] {h.unit.label} {h.unit.heading}  (score {h.score:.3f})")
+        print(f"   {h.unit.text[:160]}{'…' if len(h.unit.text) > 160 else ''}")
+    return 0
+
+
+def cmd_show(args) -> int:
+    a = _assistant()
+    if args.clause:
+        unit, notice = a.clause(args.notice, args.clause)
+        print(f"{notice.quoted_title} {unit.label}" + ("（征求意见稿）" if notice.status == "draft" else ""))
+        if unit.section:
+            print(f"{unit.section}" + (f"（{unit.lead_department}牵头）" if unit.lead_department else ""))
+        print(unit.text)
+        return 0
+    for notice in a.resolve_notices(args.notice):
+        print(f"{notice.quoted_title}  {notice.issuer}  {notice.status}")
+        for unit in a.units(notice.doc_id):
+            print(f"\n{unit.text}")
+    return 0
+
+
+def _read_messages(path: str) -> tuple[str, list[dict]]:
+    try:
+        raw = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        messages = json.loads(raw)
+    except FileNotFoundError:
+        raise BadQuestion(f"{path}: no such file; give the path of a JSON list of messages.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadQuestion(f"{path}: not a UTF-8 JSON file ({exc}).") from None
+    if not (isinstance(messages, list) and messages and isinstance(messages[-1], dict)
+            and messages[-1].get("role") == "user"):
+        raise BadQuestion(f"{path}: expected a JSON list of {{\"role\", \"content\"}} objects whose last item "
+                          "is the user's question.")
+    return messages[-1].get("content"), messages[:-1]
+
+
+def cmd_ask(args) -> int:
+    if args.messages:
+        question, history = _read_messages(args.messages)
+    elif args.question is not None:
+        question, history = args.question, []
+    else:
+        raise BadQuestion("give a question: policyqa ask \"…\"  (or --messages FILE)")
+    answer = _assistant().ask(question, history=history, region=args.region)
+    if args.json:
+        _print_json(answer.to_dict())
+    else:
+        print(answer.answer)
+        for c in answer.citations:
+            print(f"  — {c.doc_title}{c.clause} {c.heading}")
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from .types import Answer
+
+    a = _assistant()
+    a.ensure_index()
+    history: list[dict] = []
+    print("policyqa 对话：输入问题，回车提问；输入 exit 或按 Ctrl-D 退出。")
+    while True:
+        try:
+            question = input("你> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.lower() in ("exit", "quit", "退出"):
+            return 0
+        if not question:
+            continue
+        try:
+            print("policyqa> ", end="", flush=True)
+            final = None
+            for part in a.ask_stream(question, history=history, region=args.region):
+                if isinstance(part, Answer):
+                    final = part
+                else:
+                    print(part, end="", flush=True)
+            print()
+            for c in final.citations:
+                print(f"  — {c.doc_title}{c.clause} {c.heading}")
+            history += [{"role": "user", "content": question}, {"role": "assistant", "content": final.answer}]
+        except PolicyQAError as exc:
+            print(f"\n{exc}")
+
+
+def cmd_eval(args) -> int:
+    from .evaluation import run_cli
+
+    return run_cli(args)
+
+
+def cmd_feedback(args) -> int:
+    from .settings import load_settings
+    from .web.feedback import export_feedback_csv
+
+    count = export_feedback_csv(load_settings(), args.out)
+    print(f"exported {count} rows to {args.out}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="policyqa", description="Cited, figure-exact answers about policy notices.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="(re)build the index from the corpus folder, embedding only what changed")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("search", help="list the clauses that match a query")
+    s.add_argument("query")
+    s.add_argument("--region", help="衢州, 金东, … or a notice id")
+    s.add_argument("-k", type=int, default=5, help="how many clauses (1-50)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("show", help="print a clause: policyqa show 衢州 十四 (or a whole notice)")
+    s.add_argument("notice", help="region (衢州, 金东) or notice id")
+    s.add_argument("clause", nargs="?", help="clause number: 十四, （十四） or 14")
+    s.set_defaults(func=cmd_show)
+
+    s = sub.add_parser("ask", help="answer a question with citations")
+    s.add_argument("question", nargs="?")
+    s.add_argument("--messages", metavar="FILE", help="JSON list of {role, content}; the last is the question ('-' = stdin)")
+    s.add_argument("--region")
+    s.add_argument("--json", action="store_true", help="print the JSON contract")
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("chat", help="interactive session with follow-ups")
+    s.add_argument("--region")
+    s.set_defaults(func=cmd_chat)
+
+    s = sub.add_parser("eval", help="run the eval suite and print the scores")
+    s.add_argument("--set", dest="set_path", help="cases JSONL (default evals/cases.jsonl)")
+    s.add_argument("--mode", choices=["extractive", "llm"], default="extractive")
+    s.add_argument("--report", metavar="DIR", help="write report.md and a chart here")
+    s.add_argument("--check", action="store_true", help="exit non-zero below the thresholds in evals/thresholds.json")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("feedback", help="feedback and question log")
+    fsub = s.add_subparsers(dest="feedback_command", required=True)
+    e = fsub.add_parser("export", help="export the log as CSV")
+    e.add_argument("--out", default="-", help="CSV file ('-' = stdout)")
+    e.set_defaults(func=cmd_feedback)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except PolicyQAError as exc:
+        print(f"policyqa: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("policyqa: interrupted; the index keeps its last good state.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Understanding a question before retrieval: validation, the regions it names, explicit clause
+references, numerals, and follow-ups resolved against the conversation.
+"""
+from __future__ import annotations
+
+import re
+
+import jieba.posseg
+
+from .errors import BadQuestion
+from .numbers import extract_amounts, normalize_numerals
+from .parsing import CN_NUMERAL, to_int
+from .types import Message, Notice, Query
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# 第十四条 / 第14条 / 十四条 / （十四） / (14) / 第十四项
+CLAUSE_REF = re.compile(rf"第\s*([{CN_NUMERAL}\d]+)\s*[条项款]|(?<![{CN_NUMERAL}\d])([{CN_NUMERAL}\d]+)\s*条"
+                        rf"|[（(]\s*([{CN_NUMERAL}\d]+)\s*[）)]")
+# Places that name no single notice's region and need no refusal.
+GENERIC_PLACES = frozenset({"中国", "全国", "国家", "浙江", "浙江省", "省", "市", "区", "县", "本地", "当地",
+                            "国内", "长三角", "四省边际", "华东"})
+# A follow-up leans on the previous question: "那燃油车呢？", "还有呢", "如果是二手车".
+FOLLOW_UP = re.compile(r"^(那|那么|那要是|还有|另外|再问|如果是|要是|换成|同样|这个|那个)|呢[？?。！!]*$")
+
+
+def clean_question(text: object, max_chars: int) -> str:
+    """The question as text, or BadQuestion saying what is wrong (in Chinese and English)."""
+    if not isinstance(text, str):
+        raise BadQuestion("问题必须是文字 / the question must be text.")
+    if CONTROL.search(text):
+        raise BadQuestion("问题里有控制字符，请只输入文字 / the question contains control characters; "
+                          "send plain text.")
+    text = " ".join(text.split())
+    if not text:
+        raise BadQuestion("问题是空的，请输入要咨询的内容 / the question is empty; type what you want to ask.")
+    if len(text) > max_chars:
+        raise BadQuestion(f"问题太长（{len(text)} 字），请精简到 {max_chars} 字以内 / the question is "
+                          f"{len(text)} characters; shorten it to {max_chars} or fewer.")
+    return text
+
+
+def clause_numbers(text: str) -> tuple[int, ...]:
+    out = []
+    for m in CLAUSE_REF.finditer(text):
+        raw = next(g for g in m.groups() if g)
+        if m.group(2) and raw in ("一", "1"):  # "一条政策" is not a reference to clause (一)
+            continue
+        try:
+            n = int(raw) if raw.isdigit() else to_int(raw)
+        except Exception:  # cn2an rejects odd strings like 十十
+            continue
+        if 0 < n < 1000 and n not in out:
+            out.append(n)
+    return tuple(out)
+
+
+def regions_named(text: str, notices: list[Notice]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(doc_ids, region names) of the notices whose region the text names; longest alias wins."""
+    doc_ids, names = [], []
+    for n in notices:
+        if any(alias in text for alias in n.region_aliases):
+            doc_ids.append(n.doc_id)
+            if n.region not in names:
+                names.append(n.region)
+    return tuple(doc_ids), tuple(names)
+
+
+def unknown_places(text: str, notices: list[Notice]) -> tuple[str, ...]:
+    """Places the text names (jieba's ns tag) that no notice in the corpus covers."""
+    aliases = [a for n in notices for a in n.region_aliases]
+    out = []
+    for word, flag in jieba.posseg.lcut(text):
+        if not flag.startswith("ns") or word in GENERIC_PLACES or len(word) < 2:
+            continue
+        if any(word in a or a in word for a in aliases):
+            continue
+        out.append(word)
+    return tuple(dict.fromkeys(out))
+
+
+def is_follow_up(question: str, history: list[Message]) -> bool:
+    if not any(m.role == "user" for m in history):
+        return False
+    return bool(FOLLOW_UP.search(question)) or len(question) <= 6
+
+
+def understand(question: str, history: list[Message], notices: list[Notice], *,
+               max_chars: int = 2000, search_text: str | None = None) -> Query:
+    """Build the Query for a cleaned question. ``search_text`` overrides the follow-up merge
+    (an LLM may condense the conversation into a standalone question)."""
+    normalised = normalize_numerals(question)
+    doc_ids, names = regions_named(question, notices)
+    follow_up = search_text is None and is_follow_up(question, history)
+    text = search_text or normalised
+    if follow_up:
+        previous = [m.content for m in history if m.role == "user"][-1]
+        text = f"{normalize_numerals(previous)} {normalised}"
+        if not doc_ids:  # the region carries over from the conversation
+            for m in reversed([m for m in history if m.role == "user"]):
+                doc_ids, names = regions_named(m.content, notices)
+                if doc_ids:
+                    break
+    elif search_text:
+        if not doc_ids:
+            doc_ids, names = regions_named(search_text, notices)
+    places = () if doc_ids else unknown_places(question, notices)
+    return Query(question=question, search_text=text, doc_ids=doc_ids, regions_named=names,
+                 unknown_places=places, clause_numbers=clause_numbers(question),
+                 amounts=tuple(extract_amounts(normalised)), follow_up=follow_up)

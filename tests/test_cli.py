@@ -1,0 +1,120 @@
+"""The CLI through its installed entry point, including every kind of bad input."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+POLICYQA = shutil.which("policyqa", path=str(Path(sys.executable).parent)) or shutil.which("policyqa")
+
+
+def run(*args, env=None, stdin=None, timeout=300):
+    assert POLICYQA, "the policyqa console script is not installed (pip install -e .)"
+    return subprocess.run([POLICYQA, *args], capture_output=True, text=True, env={**os.environ, **(env or {})},
+                          input=stdin, timeout=timeout)
+
+
+def one_line_error(proc) -> str:
+    assert proc.returncode != 0
+    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+def test_ask_json_contract(assistant):
+    proc = run("ask", "衢州市新能源汽车以旧换新最高补贴多少？", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["status"] == "answered" and out["mode"] == "extractive"
+    assert "1.5万元/辆" in out["answer"]
+    assert {(c["doc_id"], c["clause"]) for c in out["citations"]} >= {("quzhou-2025", "（十四）")}
+
+
+def test_ask_messages_file(assistant, tmp_path):
+    msgs = tmp_path / "m.json"
+    msgs.write_text(json.dumps([{"role": "user", "content": "衢州新能源汽车以旧换新最高补贴多少？"},
+                                {"role": "assistant", "content": "1.5万元/辆"},
+                                {"role": "user", "content": "那燃油车呢？"}], ensure_ascii=False), encoding="utf-8")
+    proc = run("ask", "--json", "--messages", str(msgs))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert "1.3万元/辆" in out["answer"] and out["citations"][0]["clause"] == "（十四）"
+
+
+def test_search_show_and_ingest(assistant):
+    proc = run("search", "研发费用补助", "--region", "金东", "-k", "3", "--json")
+    hits = json.loads(proc.stdout)
+    assert len(hits) == 3 and hits[0]["clause"] == "（七）" and all(h["region"] == "金华市金东区" for h in hits)
+    show = run("show", "衢州", "十四")
+    assert show.returncode == 0 and "新能源汽车最高补贴1.5万元/辆" in show.stdout
+    ingest = run("ingest")
+    assert ingest.returncode == 0 and "nothing embedded" in ingest.stdout
+
+
+def test_chat_session(assistant):
+    proc = run("chat", stdin="衢州新能源汽车以旧换新最高补贴多少？\n那燃油车呢？\nexit\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "1.5万元/辆" in proc.stdout and proc.stdout.count("（十四）") >= 2
+
+
+@pytest.mark.parametrize("question,needle", [("", "empty"), ("   ", "empty"), ("问" * 10000, "shorten"),
+                                             ("补贴\x07多少", "control characters")])
+def test_bad_questions(assistant, question, needle):
+    assert needle in one_line_error(run("ask", question))
+
+
+def test_unknown_clause(assistant):
+    assert "no clause" in one_line_error(run("show", "衢州", "九十"))
+    assert "no notice" in one_line_error(run("show", "杭州", "一"))
+
+
+def test_bad_messages_file(assistant, tmp_path):
+    f = tmp_path / "m.json"
+    f.write_text("{not json", encoding="utf-8")
+    assert "JSON" in one_line_error(run("ask", "--messages", str(f)))
+
+
+def _good_index(tmp_path) -> tuple[Path, Path]:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    src = Path(__file__).resolve().parent.parent / "corpus"
+    for name in ("jindong-2025-draft.txt", "jindong-2025-draft.meta.json"):
+        shutil.copy(src / name, corpus / name)
+    data = tmp_path / "data"
+    assert run("ingest", "-q", env={"POLICYQA_CORPUS": str(corpus), "POLICYQA_DATA_DIR": str(data)}).returncode == 0
+    return corpus, data
+
+
+def test_bad_notices_leave_the_index_untouched(tmp_path):
+    corpus, data = _good_index(tmp_path)
+    env = {"POLICYQA_CORPUS": str(corpus), "POLICYQA_DATA_DIR": str(data)}
+    meta = '{"title": "t", "issuer": "i", "region": "杭州市", "status": "final"}'
+    cases = {
+        "gbk.txt": ("（一）补贴一万元。".encode("gb18030"), "not UTF-8"),
+        "empty.txt": ("这份文件没有条款。\n只有两段话。".encode(), "no numbered clauses"),
+    }
+    for name, (content, needle) in cases.items():
+        (corpus / name).write_bytes(content)
+        (corpus / name.replace(".txt", ".meta.json")).write_text(meta, encoding="utf-8")
+        assert needle in one_line_error(run("ingest", env=env))
+        (corpus / name).unlink()
+        (corpus / name.replace(".txt", ".meta.json")).unlink()
+        ok = run("ask", "金东区研发费用补助最高多少", "--json", env=env)
+        assert ok.returncode == 0 and "500万元" in json.loads(ok.stdout)["answer"]
+    (corpus / "nometa.txt").write_text("（一）补贴一万元。", encoding="utf-8")
+    assert "no metadata file" in one_line_error(run("ingest", env=env))
+
+
+def test_missing_corpus_and_corrupt_index(tmp_path):
+    env = {"POLICYQA_CORPUS": str(tmp_path / "missing"), "POLICYQA_DATA_DIR": str(tmp_path / "d1")}
+    assert "does not exist" in one_line_error(run("ingest", env=env))
+    (tmp_path / "d2" / "index").mkdir(parents=True)
+    (tmp_path / "d2" / "index" / "chroma.sqlite3").write_bytes(b"garbage" * 500)
+    line = one_line_error(run("ask", "衢州低保标准", env={"POLICYQA_DATA_DIR": str(tmp_path / "d2")}))
+    assert "cannot be opened" in line and "policyqa ingest" in line
