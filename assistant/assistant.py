@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from .answering import Answerer
 from .errors import BadQuestion, NotFound
-from .extractive import ExtractiveAnswerer
+from .extractive import ASKS_VALIDITY, ExtractiveAnswerer
 from .guard import figure_problems
 from .index import ClauseIndex, IngestReport
 from .notices import load_corpus
@@ -145,7 +145,16 @@ class Assistant:
         if condense and turns:
             search_text = condense(text, turns)
         query = self._query(text, turns, region, search_text)
-        return query, turns, self.retriever.search(query, k=RETRIEVE_K)
+        hits = self.retriever.search(query, k=RETRIEVE_K)
+        if ASKS_VALIDITY.search(text):  # "还有效吗": the closing paragraph that states the period
+            hits += self._validity_hits(query, hits)
+        return query, turns, hits
+
+    def _validity_hits(self, query, hits: list[Hit]) -> list[Hit]:
+        have = {h.unit.unit_id for h in hits}
+        scope = set(query.doc_ids or self.retriever.notices)
+        return [Hit(unit=u, notice=self.retriever.notices[u.doc_id], score=0.0) for u in self.retriever.units
+                if u.kind == "closing" and "有效" in u.text and u.doc_id in scope and u.unit_id not in have]
 
     def ask(self, question: str, history=None, region: str | None = None) -> Answer:
         query, turns, hits = self._prepare(question, history, region)

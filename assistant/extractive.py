@@ -18,13 +18,19 @@ from .settings import Settings
 from .types import Answer, Citation, Hit, Message, Notice, Query, Unit
 from .understanding import CLAUSE_REF
 
-ASKS_FIGURE = re.compile(r"多少|几[万千百个家项人]?|最高|最多|最低|上限|标准|金额|额度|比例|多大|多高|多久|"
-                         r"补多少|奖多少|给多少|能拿|能领|能得|能补|钱|预算|资金|规模|目标|达到")
-ASKS_YES_NO = re.compile(r"吗[？?]?$|能不能|可不可以|是不是|有没有|够不够")
+ASKS_FIGURE = re.compile(r"多少|几[万千百个家项人条所座]?|最高|最多|最低|上限|标准|金额|额度|比例|多大|多高|多久|"
+                         r"补多少|奖多少|给多少|能拿|能领|能得|能补|能奖|钱|预算|资金|规模|目标|达到|分别")
+ASKS_VALIDITY = re.compile(r"还有效|有效期|是否有效|有效吗|仍然?有效|失效|过期|到期|实施期|期限|还能申请|现在还|"
+                           r"正式文件|正式发布|正式的|定稿|征求意见|哪一年实施|什么时候实施|哪年实施")
+VALIDITY_WORDS = re.compile(r"还?有效期?|是否|失效|过期|到期|期限|还能申请|现在还|正式文件|正式发布|正式的|定稿|"
+                            r"征求意见稿?|实施期|哪一?年实施|什么时候|是不是|吗|了没有|这个|政策")
 SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
-NOT_FOUND_BELOW = 0.45  # share of the question's (weighted) terms a clause must contain
+SUB_QUESTION = re.compile(r"[？?；;。！!]|，(?=[^，]*(?:多少|几|哪些|什么))")
+NOT_FOUND_BELOW = 0.4  # share of the question's (weighted) topic words a clause must contain
 SECOND_REGION_RATIO = 0.8  # a second notice is answered too when it scores this close to the best
-MAX_SENTENCES = 3
+FIGURE_SENTENCE_RATIO = 0.8  # a sentence with a figure may stand in for a closer one without
+MAX_SENTENCES = 4
+NUMERIC = re.compile(r"^[\d.%万千百亿元]+$")
 
 
 def term_weight(term: str) -> float:
@@ -71,22 +77,40 @@ class ExtractiveAnswerer(Answerer):
         """The question's topic words: no clause references, no region names."""
         aliases = {a for h in hits for a in h.notice.region_aliases}
         tokens = tokenize(CLAUSE_REF.sub(" ", text))
-        return [t for t in dict.fromkeys(tokens) if not any(t in a for a in aliases)]
+        return [t for t in dict.fromkeys(tokens) if not any(t in a for a in aliases) and not NUMERIC.match(t)]
 
-    def _choose(self, hit: Hit, rank: int, focus: list[str], context: list[str], figure: bool) -> _Choice:
-        scored = []
-        for i, s in enumerate(sentences(hit.unit.text)):
-            cov = coverage(focus, s) + (0.5 * coverage(context, s) if context else 0.0)
-            has_fig = bool(extract_amounts(s))
-            if figure and not has_fig:
-                cov *= 0.6
-            scored.append((cov, i, s, has_fig))
-        unit_cov = coverage(focus + context, hit.unit.text)
-        best = max(scored, default=(0.0, 0, "", False))
-        keep = [x for x in scored if x[0] >= max(0.6 * best[0], 0.2) and (x[3] or not figure)]
-        keep = sorted(sorted(keep, key=lambda x: -x[0])[:MAX_SENTENCES], key=lambda x: x[1]) or [best]
-        score = 0.6 * best[0] + 0.4 * unit_cov + 0.1 / rank
-        return _Choice(hit, score, unit_cov, [x[2] for x in keep], any(x[3] for x in keep))
+    def _choose(self, hit: Hit, rank: int, parts: list[list[str]], context: list[str], figure: bool) -> _Choice:
+        """Score a unit and pick its answering sentences: the best one for each sub-question."""
+        sents = sentences(hit.unit.text)
+        figs = [bool(extract_amounts(s)) for s in sents]
+        focus = [t for part in parts for t in part]
+        keep: set[int] = set()
+        best_cov = 0.0
+        answered_with_figure = True
+        for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
+            covs = [coverage(part, s) + (0.5 * coverage(context, s) if context else 0.0) for s in sents]
+            if not covs:
+                continue
+            top = max(range(len(sents)), key=lambda i: covs[i])
+            best_cov = max(best_cov, covs[top])
+            if figure and not figs[top]:
+                with_fig = [i for i in range(len(sents)) if figs[i]]
+                alt = max(with_fig, key=lambda i: covs[i], default=None)
+                if alt is not None and covs[alt] >= FIGURE_SENTENCE_RATIO * covs[top] and covs[alt] > 0:
+                    top = alt
+                elif n == 0:  # the question's topic sentence gives no figure
+                    answered_with_figure = False
+            keep.add(top)
+            # a close second sentence (e.g. the same topic continued) is kept too
+            for i, c in enumerate(covs):
+                if i != top and c >= 0.9 * covs[top] and c > 0.3 and (figs[i] or not figure):
+                    keep.add(i)
+        chosen = sorted(keep)[:MAX_SENTENCES]
+        unit_cov = coverage(focus + context, f"{hit.unit.heading}{hit.unit.text}")
+        heading_cov = coverage(focus, hit.unit.heading) if hit.unit.heading else 0.0
+        score = 0.5 * best_cov + 0.4 * unit_cov + 0.2 * heading_cov + 0.1 / rank
+        has_figure = answered_with_figure and any(figs[i] for i in chosen)
+        return _Choice(hit, score, unit_cov, [sents[i] for i in chosen], has_figure)
 
     # -- answering ----------------------------------------------------------------------------------
     def answer(self, query: Query, history: list[Message], hits: list[Hit]) -> Answer:
@@ -97,17 +121,20 @@ class ExtractiveAnswerer(Answerer):
                                        f"无法回答{places}的问题。", hits=hits)
         if not hits:
             return Answer("not_found", "没有在已收录的政策文件中找到相关内容。", hits=hits)
+        if ASKS_VALIDITY.search(query.question):
+            return self._validity(query, hits)
 
-        focus = self._terms(query.question, hits)
+        parts = [p for p in (self._terms(s, hits) for s in SUB_QUESTION.split(query.question)) if p]
+        focus = [t for p in parts for t in p]
         context = []
         if query.follow_up:
             context = [t for t in self._terms(query.search_text, hits) if t not in focus]
         figure = bool(ASKS_FIGURE.search(query.question)) or bool(query.amounts)
         explicit = [h for h in hits if h.unit.kind == "clause" and h.unit.number in query.clause_numbers]
         if explicit and not focus:
-            return self._compose([_Choice(explicit[0], 1.0, 1.0, [explicit[0].unit.text], True)], query, hits)
+            return self._compose([_Choice(explicit[0], 1.0, 1.0, [explicit[0].unit.text], True)], hits)
 
-        choices = sorted((self._choose(h, r, focus, context, figure) for r, h in enumerate(hits, 1)),
+        choices = sorted((self._choose(h, r, parts or [[]], context, figure) for r, h in enumerate(hits, 1)),
                          key=lambda c: c.score, reverse=True)
         best = choices[0]
         if best.unit_coverage < NOT_FOUND_BELOW and not explicit:
@@ -115,14 +142,42 @@ class ExtractiveAnswerer(Answerer):
             return Answer("not_found", f"没有在{where}的政策文件中找到与这个问题相关的规定。"
                                        "可以换个说法，或咨询相关部门。", hits=hits)
         picked = [best]
-        if not query.doc_ids:
-            other = next((c for c in choices if c.hit.notice.doc_id != best.hit.notice.doc_id), None)
-            if other and other.score >= SECOND_REGION_RATIO * best.score and other.unit_coverage >= NOT_FOUND_BELOW:
-                picked.append(other)
-        if figure and not any(c.has_figure for c in picked):
+        if len(query.doc_ids) != 1:  # no region named, or several: each notice answers for itself
+            named = len(query.doc_ids) > 1
+            for doc_id in dict.fromkeys(c.hit.notice.doc_id for c in choices):
+                if doc_id == best.hit.notice.doc_id:
+                    continue
+                other = next(c for c in choices if c.hit.notice.doc_id == doc_id)
+                close = named or other.score >= SECOND_REGION_RATIO * best.score
+                if close and other.unit_coverage >= NOT_FOUND_BELOW and (other.has_figure or not figure):
+                    picked.append(other)
+        if figure and not best.has_figure and len(picked) == 1:
             return self._no_figure(best, hits)
-        picked = [c for c in picked if c.has_figure or not figure]
-        return self._compose(picked, query, hits)
+        picked = [c for c in picked if c.has_figure or not figure] or picked
+        return self._compose(picked, hits)
+
+    def _validity(self, query: Query, hits: list[Hit]) -> Answer:
+        """Is it final, is it still in force: the closing paragraph that says so, plus the notes."""
+        doc_ids = query.doc_ids or tuple(dict.fromkeys(h.notice.doc_id for h in hits))
+        picked = []
+        titles = "".join(h.notice.title for h in hits)
+        topic = [t for t in self._terms(VALIDITY_WORDS.sub(" ", query.question), hits) if t not in titles]
+        for doc_id in doc_ids:
+            mine = [h for h in hits if h.notice.doc_id == doc_id]
+            if topic:
+                topical = [self._choose(h, r, [topic], [], False) for r, h in enumerate(mine, 1)]
+                topical = [c for c in topical if c.hit.unit.kind == "clause" and c.unit_coverage >= 0.6]
+                if topical:
+                    picked.append(max(topical, key=lambda c: c.score))
+            closing = next((h for h in mine if h.unit.kind == "closing" and "有效" in h.unit.text), None)
+            if closing:
+                said = [s for s in sentences(closing.unit.text) if "有效" in s]
+                picked.append(_Choice(closing, 1.0, 1.0, said, False))
+        if not picked:
+            notices = list(dict.fromkeys(h.notice for h in hits if h.notice.doc_id in doc_ids))
+            notes = [n for notice in notices for n in notes_for(notice, self.settings)]
+            return Answer("not_found", "\n".join(["政策文件中没有写明实施期限。", *notes]), hits=hits)
+        return self._compose(picked, hits, always_notes=True)
 
     def _no_figure(self, choice: _Choice, hits: list[Hit]) -> Answer:
         unit, notice = choice.hit.unit, choice.hit.notice
@@ -132,15 +187,16 @@ class ExtractiveAnswerer(Answerer):
         return Answer("not_found", "\n".join([text, *notes]),
                       citations=[Citation.from_unit(unit, notice)], hits=hits)
 
-    def _compose(self, picked: list[_Choice], query: Query, hits: list[Hit]) -> Answer:
+    def _compose(self, picked: list[_Choice], hits: list[Hit], always_notes: bool = False) -> Answer:
         lines, notes, citations = [], [], []
+        several = len({c.hit.notice.doc_id for c in picked}) > 1
         for c in picked:
             unit, notice = c.hit.unit, c.hit.notice
             quote = "".join(c.sentences)
-            prefix = f"{notice.region}：" if len(picked) > 1 else ""
+            prefix = f"{notice.region}：" if several else ""
             lines.append(f"{prefix}根据{notice.quoted_title}{unit.label}：{quote}")
             citations.append(Citation.from_unit(unit, notice))
             notes += [n for n in notes_for(notice, self.settings) if n not in notes]
-        if len(picked) > 1:
-            lines.insert(0, "问题没有指明地区，各地规定如下：")
+        if several and not always_notes:
+            lines.insert(0, "各地规定如下：")
         return Answer("answered", "\n".join(lines + notes), citations=citations, hits=hits)

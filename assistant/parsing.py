@@ -114,7 +114,8 @@ def parse_units(raw: str, doc_id: str, *, source: str = "") -> list[Unit]:
             section_no = block.number
             intro = "\n".join(join_paragraphs(body, lay))
             if intro:
-                add(kind="section_intro", number=section_no, text=f"{section}\n{intro}")
+                add(kind="section_intro", number=section_no, text=f"{section}\n{intro}",
+                    heading=section.split("、", 1)[-1])
         else:
             paras = join_paragraphs(block.lines, lay)
             closing: list[str] = []

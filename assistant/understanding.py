@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import jieba.posseg
+from pypinyin import lazy_pinyin
 
 from .errors import BadQuestion
 from .numbers import extract_amounts, normalize_numerals
@@ -19,6 +20,8 @@ CLAUSE_REF = re.compile(rf"第\s*([{CN_NUMERAL}\d]+)\s*[条项款]|(?<![{CN_NUME
 # Places that name no single notice's region and need no refusal.
 GENERIC_PLACES = frozenset({"中国", "全国", "国家", "浙江", "浙江省", "省", "市", "区", "县", "本地", "当地",
                             "国内", "长三角", "四省边际", "华东"})
+# Development zones and ports inside a region (金义新区) are not other regions.
+AREA_SUFFIXES = ("新区", "园区", "片区", "开发区", "港区", "产业园")
 # A follow-up leans on the previous question: "那燃油车呢？", "还有呢", "如果是二手车".
 FOLLOW_UP = re.compile(r"^(那|那么|那要是|还有|另外|再问|如果是|要是|换成|同样|这个|那个)|呢[？?。！!]*$")
 
@@ -65,12 +68,23 @@ def regions_named(text: str, notices: list[Notice]) -> tuple[tuple[str, ...], tu
     return tuple(doc_ids), tuple(names)
 
 
+def _pinyin(text: str) -> str:
+    return "".join(lazy_pinyin(text))
+
+
+def sounds_like_region(word: str, notices: list[Notice]) -> Notice | None:
+    """A place name that is a homophone slip for a corpus region: 渠州 → 衢州."""
+    key = _pinyin(word)
+    return next((n for n in notices for a in n.region_aliases if len(a) >= 2 and key.startswith(_pinyin(a))
+                 and len(a) == len(word)), None)
+
+
 def unknown_places(text: str, notices: list[Notice]) -> tuple[str, ...]:
     """Places the text names (jieba's ns tag) that no notice in the corpus covers."""
     aliases = [a for n in notices for a in n.region_aliases]
     out = []
     for word, flag in jieba.posseg.lcut(text):
-        if not flag.startswith("ns") or word in GENERIC_PLACES or len(word) < 2:
+        if not flag.startswith("ns") or word in GENERIC_PLACES or len(word) < 2 or word.endswith(AREA_SUFFIXES):
             continue
         if any(word in a or a in word for a in aliases):
             continue
@@ -104,6 +118,12 @@ def understand(question: str, history: list[Message], notices: list[Notice], *,
         if not doc_ids:
             doc_ids, names = regions_named(search_text, notices)
     places = () if doc_ids else unknown_places(question, notices)
+    slips = {p: sounds_like_region(p, notices) for p in places}
+    if any(slips.values()):  # 渠州 is read as 衢州
+        found = [n for n in slips.values() if n]
+        doc_ids = tuple(dict.fromkeys(n.doc_id for n in found))
+        names = tuple(dict.fromkeys(n.region for n in found))
+        places = tuple(p for p, n in slips.items() if not n)
     return Query(question=question, search_text=text, doc_ids=doc_ids, regions_named=names,
                  unknown_places=places, clause_numbers=clause_numbers(question),
                  amounts=tuple(extract_amounts(normalised)), follow_up=follow_up)
