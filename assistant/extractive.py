@@ -33,9 +33,29 @@ MAX_SENTENCES = 4
 NUMERIC = re.compile(r"^[\d.%万千百亿元]+$")
 
 
+UNKNOWN_WORD_WEIGHT = 3.0  # a word jieba has never seen is more often a typo than a rare topic
+
+
 def term_weight(term: str) -> float:
     """Inverse document frequency from jieba's general-language table: rare words weigh more."""
-    return default_tfidf.idf_freq.get(term, default_tfidf.median_idf)
+    return default_tfidf.idf_freq.get(term, UNKNOWN_WORD_WEIGHT)
+
+
+FRACTION = re.compile(r"[一二三四五六七八九十]分之[一二三四五六七八九十]")
+
+
+def has_figure(text: str) -> bool:
+    return bool(FRACTION.search(text)) or bool(extract_amounts(text))
+
+
+def figure_near_topic(sentence: str, terms: list[str]) -> bool:
+    """Whether the sentence gives a figure for the question's topic: in the comma-separated part
+    that best matches the question, or in the part right after it."""
+    parts = [p for p in sentence.split("，") if p]
+    if not parts:
+        return False
+    top = max(range(len(parts)), key=lambda i: coverage(terms, parts[i]))
+    return any(has_figure(p) for p in parts[top:top + 2])
 
 
 def coverage(terms: list[str], text: str) -> float:
@@ -82,7 +102,7 @@ class ExtractiveAnswerer(Answerer):
     def _choose(self, hit: Hit, rank: int, parts: list[list[str]], context: list[str], figure: bool) -> _Choice:
         """Score a unit and pick its answering sentences: the best one for each sub-question."""
         sents = sentences(hit.unit.text)
-        figs = [bool(extract_amounts(s)) for s in sents]
+        figs = [has_figure(s) for s in sents]
         focus = [t for part in parts for t in part]
         keep: set[int] = set()
         best_cov = 0.0
@@ -93,8 +113,8 @@ class ExtractiveAnswerer(Answerer):
                 continue
             top = max(range(len(sents)), key=lambda i: covs[i])
             best_cov = max(best_cov, covs[top])
-            if figure and not figs[top]:
-                with_fig = [i for i in range(len(sents)) if figs[i]]
+            if figure and not (figs[top] and (n > 0 or figure_near_topic(sents[top], part))):
+                with_fig = [i for i in range(len(sents)) if figs[i] and i != top and figure_near_topic(sents[i], part)]
                 alt = max(with_fig, key=lambda i: covs[i], default=None)
                 if alt is not None and covs[alt] >= FIGURE_SENTENCE_RATIO * covs[top] and covs[alt] > 0:
                     top = alt
@@ -109,8 +129,8 @@ class ExtractiveAnswerer(Answerer):
         unit_cov = coverage(focus + context, f"{hit.unit.heading}{hit.unit.text}")
         heading_cov = coverage(focus, hit.unit.heading) if hit.unit.heading else 0.0
         score = 0.5 * best_cov + 0.4 * unit_cov + 0.2 * heading_cov + 0.1 / rank
-        has_figure = answered_with_figure and any(figs[i] for i in chosen)
-        return _Choice(hit, score, unit_cov, [sents[i] for i in chosen], has_figure)
+        gives_figure = answered_with_figure and any(figs[i] for i in chosen)
+        return _Choice(hit, score, unit_cov, [sents[i] for i in chosen], gives_figure)
 
     # -- answering ----------------------------------------------------------------------------------
     def answer(self, query: Query, history: list[Message], hits: list[Hit]) -> Answer:
