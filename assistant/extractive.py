@@ -20,6 +20,8 @@ from .understanding import CLAUSE_REF
 
 ASKS_FIGURE = re.compile(r"多少|几[万千百个家项人条所座]?|最高|最多|最低|上限|标准|金额|额度|比例|多大|多高|多久|"
                          r"补多少|奖多少|给多少|能拿|能领|能得|能补|能奖|钱|预算|资金|规模|目标|达到|分别")
+ASKS_MONEY = re.compile(r"补多少|奖多少|补贴|补助|奖励|资助|奖金|钱|能补|能奖|多少万|资金|经费|保费")
+ASKS_COUNT = re.compile(r"几[个家项人条所座类张]|多少[个家项人条所座类张亩吨公里套辆场]")
 ASKS_VALIDITY = re.compile(r"还有效|有效期|是否有效|有效吗|仍然?有效|失效|过期|到期|实施期|期限|还能申请|现在还|"
                            r"正式文件|正式发布|正式的|定稿|征求意见|哪一年实施|什么时候实施|哪年实施")
 VALIDITY_WORDS = re.compile(r"还?有效期?|是否|失效|过期|到期|期限|还能申请|现在还|正式文件|正式发布|正式的|定稿|"
@@ -41,24 +43,34 @@ def term_weight(term: str) -> float:
     return default_tfidf.idf_freq.get(term, UNKNOWN_WORD_WEIGHT)
 
 
+PURPOSE = ("支持", "用于", "用以", "重点支持", "主要用于")
 FRACTION = re.compile(r"[一二三四五六七八九十]分之[一二三四五六七八九十]")
 
 
-def has_figure(text: str) -> bool:
-    return bool(FRACTION.search(text)) or bool(extract_amounts(text))
+MONEY_UNITS = ("元", "美元", "%")
 
 
-def figure_near_topic(sentence: str, terms: list[str]) -> bool:
+def has_figure(text: str, money: bool = False) -> bool:
+    """Whether the text states a figure; with money, only a sum or a rate counts (not 10家)."""
+    if FRACTION.search(text):
+        return True
+    return any(a.unit in MONEY_UNITS for a in extract_amounts(text)) if money else bool(extract_amounts(text))
+
+
+def figure_near_topic(sentence: str, terms: list[str], money: bool = False) -> bool:
     """Whether the sentence gives a figure for the question's topic: in the comma-separated part
-    that best matches the question, or in the part right after it."""
+    that best matches the question or the two after it, or, when that part states a purpose
+    ("…安排资金15.48亿元，支持科技创新"), in the part before it."""
     parts = [p for p in sentence.split("，") if p]
     if not parts:
         return False
     top = max(range(len(parts)), key=lambda i: coverage(terms, parts[i]))
-    return any(has_figure(p) for p in parts[top:top + 2])
+    start = top - 1 if top > 0 and parts[top].startswith(PURPOSE) else top
+    return any(has_figure(p, money) for p in parts[start:top + 3])
 
 
 def coverage(terms: list[str], text: str) -> float:
+    text = text.lower()  # query tokens are lower-cased: 5A -> 5a
     total = sum(term_weight(t) for t in terms)
     return sum(term_weight(t) for t in terms if mentions(text, t)) / total if total else 0.0
 
@@ -99,22 +111,25 @@ class ExtractiveAnswerer(Answerer):
         tokens = tokenize(CLAUSE_REF.sub(" ", text))
         return [t for t in dict.fromkeys(tokens) if not any(t in a for a in aliases) and not NUMERIC.match(t)]
 
-    def _choose(self, hit: Hit, rank: int, parts: list[list[str]], context: list[str], figure: bool) -> _Choice:
+    def _choose(self, hit: Hit, rank: int, parts: list[list[str]], context: list[str], figure: bool,
+                money: bool = False) -> _Choice:
         """Score a unit and pick its answering sentences: the best one for each sub-question."""
         sents = sentences(hit.unit.text)
-        figs = [has_figure(s) for s in sents]
+        figs = [has_figure(s, money) for s in sents]
         focus = [t for part in parts for t in part]
         keep: set[int] = set()
         best_cov = 0.0
         answered_with_figure = True
+        # a section's own paragraph is about its title: 八、保障和改善民生 … 安排资金41.93亿元
+        topic = hit.unit.heading if hit.unit.kind == "section_intro" else ""
         for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
-            covs = [coverage(part, s) + (0.5 * coverage(context, s) if context else 0.0) for s in sents]
+            covs = [coverage(part, topic + s) + (0.5 * coverage(context, s) if context else 0.0) for s in sents]
             if not covs:
                 continue
             top = max(range(len(sents)), key=lambda i: covs[i])
             best_cov = max(best_cov, covs[top])
-            if figure and not (figs[top] and (n > 0 or figure_near_topic(sents[top], part))):
-                with_fig = [i for i in range(len(sents)) if figs[i] and i != top and figure_near_topic(sents[i], part)]
+            if figure and not (figs[top] and (n > 0 or figure_near_topic(sents[top], part, money))):
+                with_fig = [i for i in range(len(sents)) if figs[i] and i != top and figure_near_topic(sents[i], part, money)]
                 alt = max(with_fig, key=lambda i: covs[i], default=None)
                 if alt is not None and covs[alt] >= FIGURE_SENTENCE_RATIO * covs[top] and covs[alt] > 0:
                     top = alt
@@ -154,7 +169,8 @@ class ExtractiveAnswerer(Answerer):
         if explicit and not focus:
             return self._compose([_Choice(explicit[0], 1.0, 1.0, [explicit[0].unit.text], True)], hits)
 
-        choices = sorted((self._choose(h, r, parts or [[]], context, figure) for r, h in enumerate(hits, 1)),
+        money = bool(ASKS_MONEY.search(query.question)) and not ASKS_COUNT.search(query.question)
+        choices = sorted((self._choose(h, r, parts or [[]], context, figure, money) for r, h in enumerate(hits, 1)),
                          key=lambda c: c.score, reverse=True)
         best = choices[0]
         if best.unit_coverage < NOT_FOUND_BELOW and not explicit:
