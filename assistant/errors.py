@@ -27,3 +27,7 @@ class LLMError(PolicyQAError):
 
 class NotFound(PolicyQAError):
     """A notice or clause that the user named does not exist."""
+
+
+class PromptError(PolicyQAError):
+    """A prompt file is missing, unreadable or has the wrong placeholders."""

@@ -13,7 +13,7 @@ from jieba.analyse import default_tfidf
 
 from .answering import Answerer
 from .keywords import mentions, tokenize
-from .numbers import extract_amounts
+from .numbers import extract_amounts, normalize_numerals
 from .settings import Settings
 from .types import Answer, Citation, Hit, Message, Notice, Query, Unit
 from .understanding import CLAUSE_REF
@@ -22,6 +22,8 @@ ASKS_FIGURE = re.compile(r"多少|几[万千百个家项人条所座]?|最高|�
                          r"补多少|奖多少|给多少|能拿|能领|能得|能补|能奖|钱|预算|资金|规模|目标|达到|分别")
 ASKS_MONEY = re.compile(r"补多少|奖多少|补贴|补助|奖励|资助|奖金|钱|能补|能奖|多少万|资金|经费|保费")
 ASKS_COUNT = re.compile(r"几[个家项人条所座类张]|多少[个家项人条所座类张亩吨公里套辆场]")
+ASKS_YES_NO = re.compile(r"吗[？?]?$|吧[？?]?$|能不能|可不可以|是不是|有没有")
+ASKS_HOW_MUCH = re.compile(r"多少|几[万千百个家项人条所座类张]?|标准|比例|额度|金额")
 ASKS_VALIDITY = re.compile(r"还有效|有效期|是否有效|有效吗|仍然?有效|失效|过期|到期|实施期|期限|还能申请|现在还|"
                            r"正式文件|正式发布|正式的|定稿|征求意见|哪一年实施|什么时候实施|哪年实施")
 VALIDITY_WORDS = re.compile(r"还?有效期?|是否|失效|过期|到期|期限|还能申请|现在还|正式文件|正式发布|正式的|定稿|"
@@ -32,14 +34,20 @@ NOT_FOUND_BELOW = 0.4  # share of the question's (weighted) topic words a clause
 SECOND_REGION_RATIO = 0.8  # a second notice is answered too when it scores this close to the best
 FIGURE_SENTENCE_RATIO = 0.8  # a sentence with a figure may stand in for a closer one without
 MAX_SENTENCES = 4
-NUMERIC = re.compile(r"^[\d.%万千百亿元]+$")
+NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八九十百千万亿个]+$")
 
 
 UNKNOWN_WORD_WEIGHT = 3.0  # a word jieba has never seen is more often a typo than a rare topic
 
 
+IDENTIFIER = re.compile(r"^(?=.*[a-z])[a-z0-9+]+$")  # 5a, etc, cmi: names, not typos
+IDENTIFIER_WEIGHT = 10.0
+
+
 def term_weight(term: str) -> float:
     """Inverse document frequency from jieba's general-language table: rare words weigh more."""
+    if IDENTIFIER.match(term):
+        return IDENTIFIER_WEIGHT
     return default_tfidf.idf_freq.get(term, UNKNOWN_WORD_WEIGHT)
 
 
@@ -120,8 +128,11 @@ class ExtractiveAnswerer(Answerer):
         keep: set[int] = set()
         best_cov = 0.0
         answered_with_figure = True
-        # a section's own paragraph is about its title: 八、保障和改善民生 … 安排资金41.93亿元
-        topic = hit.unit.heading if hit.unit.kind == "section_intro" else ""
+        # every sentence is read with the unit's heading, the topic it belongs to:
+        # 八、保障和改善民生 … 安排资金41.93亿元; （二十三）开展交通建设大会战。… 新增公路里程32.5公里
+        topic = hit.unit.heading
+        if len(sents) > 1 and hit.unit.kind == "clause" and sents[0].startswith(hit.unit.clause):
+            sents, figs = sents[1:], figs[1:]  # the heading sentence itself answers nothing
         for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
             covs = [coverage(part, topic + s) + (0.5 * coverage(context, s) if context else 0.0) for s in sents]
             if not covs:
@@ -159,12 +170,15 @@ class ExtractiveAnswerer(Answerer):
         if ASKS_VALIDITY.search(query.question):
             return self._validity(query, hits)
 
-        parts = [p for p in (self._terms(s, hits) for s in SUB_QUESTION.split(query.question)) if p]
+        asked = normalize_numerals(query.question)
+        parts = [p for p in (self._terms(s, hits) for s in SUB_QUESTION.split(asked)) if p]
         focus = [t for p in parts for t in p]
         context = []
         if query.follow_up:
             context = [t for t in self._terms(query.search_text, hits) if t not in focus]
         figure = bool(ASKS_FIGURE.search(query.question)) or bool(query.amounts)
+        if ASKS_YES_NO.search(query.question) and not query.amounts and not ASKS_HOW_MUCH.search(query.question):
+            figure = False  # "走高速要交钱吗": the answer may be a rule (免收通行费), not a figure
         explicit = [h for h in hits if h.unit.kind == "clause" and h.unit.number in query.clause_numbers]
         if explicit and not focus:
             return self._compose([_Choice(explicit[0], 1.0, 1.0, [explicit[0].unit.text], True)], hits)

@@ -114,10 +114,21 @@ def understand(question: str, history: list[Message], notices: list[Notice], *,
                 doc_ids, names = regions_named(m.content, notices)
                 if doc_ids:
                     break
-    elif search_text:
-        if not doc_ids:
-            doc_ids, names = regions_named(search_text, notices)
+    elif search_text and not doc_ids:
+        # A rewritten question may name a region; trust it only if the conversation named it.
+        said = " ".join(m.content for m in history if m.role == "user")
+        named = [n for n in notices if any(a in search_text for a in n.region_aliases)
+                 and any(a in said for a in n.region_aliases)]
+        doc_ids = tuple(n.doc_id for n in named)
+        names = tuple(dict.fromkeys(n.region for n in named))
     places = () if doc_ids else unknown_places(question, notices)
+    if doc_ids:  # 金华婺城区: the city is known (金华 → 金东区's notice) but the district is another
+        districts = [p for p in unknown_places(question, notices) if p.endswith(("区", "县")) and len(p) >= 3]
+        by_parent = [n for n in notices if n.doc_id in doc_ids and n.region.endswith(("区", "县"))
+                     and not any(a in question for a in n.region_aliases if a.endswith(("区", "县")) or len(a) == 2
+                                 and a not in n.region[:3])]
+        if districts and len(by_parent) == len(doc_ids):
+            doc_ids, names, places = (), (), tuple(districts)
     slips = {p: sounds_like_region(p, notices) for p in places}
     if any(slips.values()):  # 渠州 is read as 衢州
         found = [n for n in slips.values() if n]
