@@ -17,3 +17,6 @@ fi
 
 export GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 .venv/bin/python -m pytest "$@"
+
+# The eval suite in extractive mode: fails below the thresholds in evals/thresholds.json.
+.venv/bin/policyqa eval --mode extractive --check --report reports/eval
