@@ -117,3 +117,19 @@ def test_corrupt_index_folder(tmp_path):
     a = Assistant(load_settings(corpus_dir=CORPUS, data_dir=data))
     with pytest.raises(IndexError_, match="Move that folder aside"):
         a.ask("衢州新能源汽车补贴多少")
+
+
+def test_word_notice_is_ingested(work):
+    import docx
+
+    document = docx.Document()
+    text = (work.corpus_dir / "jindong-2025-draft.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        document.add_paragraph(line)
+    (work.corpus_dir / "jindong-2025-draft.txt").unlink()
+    document.save(str(work.corpus_dir / "jindong-2025-draft.docx"))
+    a = Assistant(work)
+    report = a.ingest(progress=False)
+    assert report.embedded == 0 and report.unchanged  # same units, same text: nothing to embed
+    unit, notice = a.clause("金东", "四十八")
+    assert "13800元以上" in unit.text and notice.doc_id == "jindong-2025-draft"
