@@ -181,6 +181,12 @@ class ExtractiveAnswerer(Answerer):
             figure = False  # "走高速要交钱吗": the answer may be a rule (免收通行费), not a figure
         explicit = [h for h in hits if h.unit.kind == "clause" and h.unit.number in query.clause_numbers]
         if explicit and not focus:
+            by_notice = list({h.notice.doc_id: h for h in explicit}.values())
+            if len(by_notice) > 1:  # "第十四条讲了什么": each notice has a （十四）; ask which
+                options = "；".join(f"{h.notice.region}{h.unit.label}{h.unit.heading}" for h in by_notice)
+                return Answer("clarify", f"请问是哪个地区的文件？{options}。可以说“{by_notice[0].notice.short_region}"
+                                         f"{by_notice[0].unit.label}”。",
+                              citations=[Citation.from_unit(h.unit, h.notice) for h in by_notice], hits=hits)
             return self._compose([_Choice(explicit[0], 1.0, 1.0, [explicit[0].unit.text], True)], hits)
 
         money = bool(ASKS_MONEY.search(query.question)) and not ASKS_COUNT.search(query.question)
@@ -243,6 +249,7 @@ class ExtractiveAnswerer(Answerer):
         for c in picked:
             unit, notice = c.hit.unit, c.hit.notice
             quote = "".join(c.sentences)
+            quote = quote[len(unit.clause):] if unit.clause and quote.startswith(unit.clause) else quote
             prefix = f"{notice.region}：" if several else ""
             lines.append(f"{prefix}根据{notice.quoted_title}{unit.label}：{quote}")
             citations.append(Citation.from_unit(unit, notice))

@@ -128,3 +128,10 @@ def test_chinese_numerals_in_questions(assistant):
 def test_bad_questions(assistant, bad, match):
     with pytest.raises(BadQuestion, match=match):
         assistant.ask(bad)
+
+
+def test_clause_number_without_region_asks_which(assistant):
+    a = assistant.ask("第十四条讲了什么？")
+    assert a.status == "clarify"
+    assert cited(a) == {("quzhou-2025", "（十四）"), ("jindong-2025-draft", "（十四）")}
+    assert "衢州市" in a.answer and "金华市金东区" in a.answer
