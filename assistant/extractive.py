@@ -113,6 +113,12 @@ class ExtractiveAnswerer(Answerer):
         self.settings = settings
 
     # -- scoring ------------------------------------------------------------------------------------
+    def stream(self, query: Query, history: list[Message], hits: list[Hit]):
+        """The answer sentence by sentence (it is ready at once, but a reader sees it arrive)."""
+        answer = self.answer(query, history, hits)
+        yield from (p for p in re.split(r"(?<=[。；\n])", answer.answer) if p)
+        yield answer
+
     def _terms(self, text: str, hits: list[Hit]) -> list[str]:
         """The question's topic words: no clause references, no region names."""
         aliases = {a for h in hits for a in h.notice.region_aliases}

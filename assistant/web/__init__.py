@@ -1,0 +1,25 @@
+"""policyqa on the web: residents' chat page, hotline console, HTTP + OpenAI-compatible API.
+
+    from assistant.web import create_app            # FastAPI app around an Assistant
+    from assistant.web.feedback import export_feedback_csv
+
+Importing this package switches gradio's network calls off (analytics, hub) unless already set.
+"""
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def __getattr__(name: str):
+    # Lazy: `policyqa feedback export` should not pay for importing gradio.
+    if name == "create_app":
+        from .server import create_app
+        return create_app
+    if name == "export_feedback_csv":
+        from .feedback import export_feedback_csv
+        return export_feedback_csv
+    raise AttributeError(name)
+
+
+__all__ = ["create_app", "export_feedback_csv"]
