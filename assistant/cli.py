@@ -137,8 +137,9 @@ def cmd_feedback(args) -> int:
     from .settings import load_settings
     from .web.feedback import export_feedback_csv
 
-    count = export_feedback_csv(load_settings(), args.out)
-    print(f"exported {count} rows to {args.out}", file=sys.stderr)
+    out = sys.stdout if args.out == "-" else args.out
+    count = export_feedback_csv(load_settings(), out)
+    print(f"exported {count} rows to {'standard output' if args.out == '-' else args.out}", file=sys.stderr)
     return 0
 
 

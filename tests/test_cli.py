@@ -13,10 +13,10 @@ import pytest
 POLICYQA = shutil.which("policyqa", path=str(Path(sys.executable).parent)) or shutil.which("policyqa")
 
 
-def run(*args, env=None, stdin=None, timeout=300):
+def run(*args, env=None, stdin=None, timeout=300, cwd=None):
     assert POLICYQA, "the policyqa console script is not installed (pip install -e .)"
     return subprocess.run([POLICYQA, *args], capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          input=stdin, timeout=timeout)
+                          input=stdin, timeout=timeout, cwd=cwd)
 
 
 def one_line_error(proc) -> str:
@@ -118,3 +118,18 @@ def test_missing_corpus_and_corrupt_index(tmp_path):
     (tmp_path / "d2" / "index" / "chroma.sqlite3").write_bytes(b"garbage" * 500)
     line = one_line_error(run("ask", "衢州低保标准", env={"POLICYQA_DATA_DIR": str(tmp_path / "d2")}))
     assert "cannot be opened" in line and "policyqa ingest" in line
+
+
+def test_feedback_export_to_stdout_and_file(assistant, tmp_path):
+    from assistant.web.feedback import FeedbackStore
+
+    question = "衢州低保标准是多少（导出测试）"
+    FeedbackStore(assistant.settings.feedback_db).log_answer(assistant.ask(question).to_dict(), question,
+                                                             channel="api")
+    proc = run("feedback", "export", "--out", "-", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.lstrip("\ufeff").startswith("id,created_at") and question in proc.stdout
+    assert not (tmp_path / "-").exists()
+    out = tmp_path / "fb.csv"
+    assert run("feedback", "export", "--out", str(out)).returncode == 0
+    assert question in out.read_text(encoding="utf-8-sig")
