@@ -26,6 +26,16 @@ log = logging.getLogger(__name__)
 RETRIEVE_K = 8
 
 
+def content_text(content) -> str:
+    """Message content as text: a string, or OpenAI/gradio parts [{"type": "text", "text": …}]."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p["text"] for p in content if isinstance(p, dict) and p.get("type", "text") == "text"
+                       and isinstance(p.get("text"), str))
+    return ""
+
+
 def to_messages(history) -> list[Message]:
     """Conversation turns from Message objects or OpenAI/gradio-style dicts; other roles dropped."""
     out = []
@@ -36,11 +46,9 @@ def to_messages(history) -> list[Message]:
         if not isinstance(item, dict):
             raise BadQuestion("对话记录格式不对：每一项应为 {\"role\": …, \"content\": …} / each history item "
                               "must be an object with role and content.")
-        role, content = item.get("role"), item.get("content", "")
-        if isinstance(content, list):  # gradio 6 / OpenAI content parts
-            content = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
-        if role in ("user", "assistant") and isinstance(content, str):
-            out.append(Message(role, content))
+        role = item.get("role")
+        if role in ("user", "assistant"):
+            out.append(Message(role, content_text(item.get("content"))))
     return out
 
 
@@ -96,7 +104,7 @@ class Assistant:
         ref = (ref or "").strip()
         found = [n for n in self.notices() if ref in (n.doc_id, n.region, *n.region_aliases)]
         if not found:
-            found = [n for n in self.notices() if any(ref and ref in a for a in n.region_aliases)]
+            found = [n for n in self.notices() if len(ref) >= 2 and any(ref in a for a in n.region_aliases)]
         if not found:
             known = "、".join(f"{n.region}（{n.doc_id}）" for n in self.notices())
             raise NotFound(f"没有“{ref}”的政策文件。已收录：{known} / no notice for {ref!r}.")
@@ -188,5 +196,6 @@ class Assistant:
         # Last resort: quote the clauses whole — every figure is then in its citation.
         cites = answer.citations or [Citation.from_unit(h.unit, h.notice) for h in hits[:1]]
         text = "\n".join(f"{c.doc_title}{c.clause}原文：{c.text}" for c in cites)
-        return Answer("answered" if cites else "not_found", text or "没有找到可以核实的答案。",
+        status = answer.status if cites else "not_found"
+        return Answer(status, text or "没有找到可以核实的答案。",
                       citations=cites, mode="extractive", fallback="figure check failed", hits=hits)

@@ -68,13 +68,17 @@ def _read_messages(path: str) -> tuple[str, list[dict]]:
         messages = json.loads(raw)
     except FileNotFoundError:
         raise BadQuestion(f"{path}: no such file; give the path of a JSON list of messages.") from None
+    except OSError as exc:
+        raise BadQuestion(f"{path}: cannot be read ({exc.strerror}); give the path of a JSON file.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadQuestion(f"{path}: not a UTF-8 JSON file ({exc}).") from None
     if not (isinstance(messages, list) and messages and isinstance(messages[-1], dict)
             and messages[-1].get("role") == "user"):
         raise BadQuestion(f"{path}: expected a JSON list of {{\"role\", \"content\"}} objects whose last item "
                           "is the user's question.")
-    return messages[-1].get("content"), messages[:-1]
+    from .assistant import content_text
+
+    return content_text(messages[-1].get("content")), messages[:-1]
 
 
 def cmd_ask(args) -> int:
@@ -99,6 +103,8 @@ def cmd_chat(args) -> int:
 
     a = _assistant()
     a.ensure_index()
+    if args.region:
+        a.resolve_notices(args.region)  # an unknown region fails now, not at every question
     history: list[dict] = []
     print("policyqa 对话：输入问题，回车提问；输入 exit 或按 Ctrl-D 退出。")
     while True:

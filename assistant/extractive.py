@@ -16,7 +16,7 @@ from .keywords import mentions, tokenize
 from .numbers import extract_amounts, normalize_numerals
 from .settings import Settings
 from .types import Answer, Citation, Hit, Message, Notice, Query, Unit
-from .understanding import CLAUSE_REF
+from .understanding import CLAUSE_REF, topicless
 
 ASKS_FIGURE = re.compile(r"多少|几[万千百个家项人条所座]?|最高|最多|最低|上限|标准|金额|额度|比例|多大|多高|多久|"
                          r"补多少|奖多少|给多少|能拿|能领|能得|能补|能奖|钱|预算|资金|规模|目标|达到|分别")
@@ -34,6 +34,7 @@ NOT_FOUND_BELOW = 0.4  # share of the question's (weighted) topic words a clause
 SECOND_REGION_RATIO = 0.8  # a second notice is answered too when it scores this close to the best
 FIGURE_SENTENCE_RATIO = 0.8  # a sentence with a figure may stand in for a closer one without
 MAX_SENTENCES = 4
+CJK = re.compile(r"[\u4e00-\u9fff]")
 NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八九十百千万亿个]+$")
 
 
@@ -158,7 +159,8 @@ class ExtractiveAnswerer(Answerer):
                 if i != top and c >= 0.9 * covs[top] and c > 0.3 and (figs[i] or not figure):
                     keep.add(i)
         chosen = sorted(keep)[:MAX_SENTENCES]
-        unit_cov = coverage(focus + context, f"{hit.unit.heading}{hit.unit.text}")
+        # whether the unit answers at all is judged on this question's own words when it has any
+        unit_cov = coverage(focus or context, f"{hit.unit.heading}{hit.unit.text}")
         heading_cov = coverage(focus, hit.unit.heading) if hit.unit.heading else 0.0
         score = 0.5 * best_cov + 0.4 * unit_cov + 0.2 * heading_cov + 0.1 / rank
         gives_figure = answered_with_figure and any(figs[i] for i in chosen)
@@ -166,8 +168,20 @@ class ExtractiveAnswerer(Answerer):
 
     # -- answering ----------------------------------------------------------------------------------
     def answer(self, query: Query, history: list[Message], hits: list[Hit]) -> Answer:
+        answer = self._answer(query, history, hits)
+        if query.unknown_places and query.doc_ids and answer.status != "not_found":
+            places = "、".join(query.unknown_places)  # "衢州和杭州…": say what is not covered
+            answer.answer = f"目前没有{places}的政策文件，以下只是{'、'.join(query.regions_named)}的规定。\n{answer.answer}"
+        return answer
+
+    def _answer(self, query: Query, history: list[Message], hits: list[Hit]) -> Answer:
         regions = "、".join(dict.fromkeys(h.notice.region for h in hits)) or "已收录的地区"
-        if query.unknown_places:
+        if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", query.question):
+            return Answer("not_found", "没有看到问题内容，请用文字写出要咨询的事项。/ the question has no words.", hits=hits)
+        if not CJK.search(query.question):
+            return Answer("not_found", "目前只能回答中文问题，请用中文提问。/ policyqa answers questions about "
+                                       "Chinese notices in Chinese; please ask in Chinese.", hits=hits)
+        if query.unknown_places and not query.doc_ids:
             places = "、".join(query.unknown_places)
             return Answer("not_found", f"目前收录的政策文件只涵盖{regions}，没有{places}的政策文件，"
                                        f"无法回答{places}的问题。", hits=hits)
@@ -178,6 +192,8 @@ class ExtractiveAnswerer(Answerer):
 
         asked = normalize_numerals(query.question)
         parts = [p for p in (self._terms(s, hits) for s in SUB_QUESTION.split(asked)) if p]
+        if query.follow_up and topicless(query.question):
+            parts = []  # "最多能拿多少": the topic is the previous question's
         focus = [t for p in parts for t in p]
         context = []
         if query.follow_up:
@@ -186,6 +202,10 @@ class ExtractiveAnswerer(Answerer):
         if ASKS_YES_NO.search(query.question) and not query.amounts and not ASKS_HOW_MUCH.search(query.question):
             figure = False  # "走高速要交钱吗": the answer may be a rule (免收通行费), not a figure
         explicit = [h for h in hits if h.unit.kind == "clause" and h.unit.number in query.clause_numbers]
+        if not focus and not context and not explicit:  # "衢州": a region, but what about it?
+            where = "、".join(query.regions_named) or regions
+            return Answer("clarify", f"想了解{where}哪方面的政策？可以问具体事项，例如“{where.split('、')[0]}"
+                                     f"新能源汽车以旧换新补贴多少”。", hits=hits)
         if explicit and not focus:
             by_notice = list({h.notice.doc_id: h for h in explicit}.values())
             if len(by_notice) > 1:  # "第十四条讲了什么": each notice has a （十四）; ask which

@@ -79,7 +79,25 @@ def check(answer: str, sources: list[Source], *, status: str = "answered") -> Ve
             verdict.add(Problem(
                 f"数字“{amount.text}”在所引条款中没有出现。",
                 f"the figure {amount.text!r} is in none of the clauses it cites"))
+        if not verdict.problems:
+            _check_each_sentence(answer, sources, verdict)
     return verdict
+
+
+def _check_each_sentence(answer: str, sources: list[Source], verdict: Verdict) -> None:
+    """A sentence that carries its own citation must take its figures from that citation, so two
+    regions' figures cannot be swapped between sentences (衢州 13800元【金东·（四十八）】…)."""
+    for sentence in re.findall(r"[^。；！？\n]+[。；！？]?", answer):
+        own = Verdict()
+        spans = _read_citations(sentence, sources, own)
+        if not own.cited:
+            continue
+        texts = [s.text for s in own.cited] + sorted({s.header for s in own.cited if s.header})
+        for amount in unsupported_amounts(_blank(sentence, spans), texts):
+            where = "、".join(f"{s.notice.region}·{s.unit.label}" for s in own.cited)
+            verdict.add(Problem(
+                f"数字“{amount.text}”不在本句所引的【{where}】中。",
+                f"the figure {amount.text!r} is not in {where}, which its sentence cites"))
 
 
 def _read_citations(answer: str, sources: list[Source], verdict: Verdict) -> list[tuple[int, int]]:

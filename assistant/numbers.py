@@ -305,6 +305,8 @@ def contains_amount(needle: Amount, haystack: list[Amount]) -> bool:
             continue
         if needle.per and h.per and needle.per != h.per:
             continue
+        if {needle.bound, h.bound} == {"max", "min"}:  # 最低1.5万元 is not 最高1.5万元
+            continue
         if needle.high is None:
             if any(_close(needle.value, v) for v in (h.value, h.high) if v is not None):
                 return True

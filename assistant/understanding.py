@@ -9,6 +9,7 @@ import jieba.posseg
 from pypinyin import lazy_pinyin
 
 from .errors import BadQuestion
+from .keywords import tokenize
 from .numbers import extract_amounts, normalize_numerals
 from .parsing import CN_NUMERAL, to_int
 from .types import Message, Notice, Query
@@ -92,10 +93,39 @@ def unknown_places(text: str, notices: list[Notice]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def is_follow_up(question: str, history: list[Message]) -> bool:
+def only_regions(question: str, notices: list[Notice]) -> bool:
+    """The question is just a region name ("衢州", "金东区的"): an answer to "哪个地区？"."""
+    rest = question
+    for alias in sorted({a for n in notices for a in n.region_aliases}, key=len, reverse=True):
+        rest = rest.replace(alias, "")
+    return rest != question and not re.sub(r"[\W_的呢吧啊呀是]", "", rest)
+
+
+def is_follow_up(question: str, history: list[Message], notices: list[Notice] = ()) -> bool:
+    """A question that leans on the previous one: "那燃油车呢？", or just a region after "哪个地区？"."""
     if not any(m.role == "user" for m in history):
         return False
-    return bool(FOLLOW_UP.search(question)) or len(question) <= 6
+    return bool(FOLLOW_UP.search(question)) or only_regions(question, list(notices)) or topicless(question)
+
+
+# Words that ask about "it" without naming a topic: "最多能拿多少", "补贴标准呢", "怎么申请".
+ASKING_WORDS = frozenset("拿 领 补 给 奖 发 享受 申请 补贴 补助 奖励 标准 金额 条件 要求 办理 能拿 能领 最高 上限 "
+                         "怎么办 多久 期限 时间 流程 最多能 最高能 一共 总共".split())
+
+
+def topicless(question: str) -> bool:
+    """The question names no topic of its own (only asking words): it must lean on the last one."""
+    return all(t in ASKING_WORDS for t in tokenize(question))
+
+
+def _district_elsewhere(question: str, notices: list[Notice], doc_ids, places) -> tuple[str, ...]:
+    """金华婺城区 / 金华市兰溪市: a city that a notice's region belongs to is named (金华 → 金东区's
+    notice), but with another district or county in it. Returns those places."""
+    districts = [p for p in places if p.endswith(("区", "县", "市")) and len(p) >= 3]
+    by_parent = [n for n in notices if n.doc_id in doc_ids and n.region.endswith(("区", "县"))
+                 and not any(a in question for a in n.region_aliases
+                             if a.endswith(("区", "县")) or len(a) == 2 and a not in n.region[:3])]
+    return tuple(districts) if districts and len(by_parent) == len(doc_ids) else ()
 
 
 def understand(question: str, history: list[Message], notices: list[Notice], *,
@@ -104,37 +134,34 @@ def understand(question: str, history: list[Message], notices: list[Notice], *,
     (an LLM may condense the conversation into a standalone question)."""
     normalised = normalize_numerals(question)
     doc_ids, names = regions_named(question, notices)
-    follow_up = search_text is None and is_follow_up(question, history)
+    places = unknown_places(question, notices)  # always from this question, never from the history
+    slips = {p: sounds_like_region(p, notices) for p in places}
+    if any(slips.values()):  # 渠州 is read as 衢州
+        found = [n for n in slips.values() if n]
+        doc_ids = tuple(dict.fromkeys([*doc_ids, *(n.doc_id for n in found)]))
+        names = tuple(dict.fromkeys([*names, *(n.region for n in found)]))
+        places = tuple(p for p, n in slips.items() if not n)
+    elsewhere = _district_elsewhere(question, notices, doc_ids, places) if doc_ids else ()
+    if elsewhere:
+        doc_ids, names, places = (), (), elsewhere
+    follow_up = search_text is None and is_follow_up(question, history, notices)
     text = search_text or normalised
     if follow_up:
         previous = [m.content for m in history if m.role == "user"][-1]
         text = f"{normalize_numerals(previous)} {normalised}"
-        if not doc_ids:  # the region carries over from the conversation
+        if not doc_ids and not places:  # the region carries over from the conversation
             for m in reversed([m for m in history if m.role == "user"]):
                 doc_ids, names = regions_named(m.content, notices)
                 if doc_ids:
                     break
-    elif search_text and not doc_ids:
+    elif search_text and not doc_ids and not places:
         # A rewritten question may name a region; trust it only if the conversation named it.
         said = " ".join(m.content for m in history if m.role == "user")
         named = [n for n in notices if any(a in search_text for a in n.region_aliases)
                  and any(a in said for a in n.region_aliases)]
         doc_ids = tuple(n.doc_id for n in named)
         names = tuple(dict.fromkeys(n.region for n in named))
-    places = () if doc_ids else unknown_places(question, notices)
-    if doc_ids:  # 金华婺城区: the city is known (金华 → 金东区's notice) but the district is another
-        districts = [p for p in unknown_places(question, notices) if p.endswith(("区", "县")) and len(p) >= 3]
-        by_parent = [n for n in notices if n.doc_id in doc_ids and n.region.endswith(("区", "县"))
-                     and not any(a in question for a in n.region_aliases if a.endswith(("区", "县")) or len(a) == 2
-                                 and a not in n.region[:3])]
-        if districts and len(by_parent) == len(doc_ids):
-            doc_ids, names, places = (), (), tuple(districts)
-    slips = {p: sounds_like_region(p, notices) for p in places}
-    if any(slips.values()):  # 渠州 is read as 衢州
-        found = [n for n in slips.values() if n]
-        doc_ids = tuple(dict.fromkeys(n.doc_id for n in found))
-        names = tuple(dict.fromkeys(n.region for n in found))
-        places = tuple(p for p, n in slips.items() if not n)
+    clauses = clause_numbers(question) or (clause_numbers(text) if follow_up else ())
     return Query(question=question, search_text=text, doc_ids=doc_ids, regions_named=names,
-                 unknown_places=places, clause_numbers=clause_numbers(question),
+                 unknown_places=places, clause_numbers=clauses,
                  amounts=tuple(extract_amounts(normalised)), follow_up=follow_up)

@@ -97,6 +97,19 @@ def test_ask_with_messages_and_region(open_server):
     assert_chinese_error(bad_last, 422)
 
 
+def test_region_aliases_and_odd_content_parts(open_server):
+    with client(open_server) as c:
+        short = c.post("/api/v1/ask", json={"question": "低保标准多少", "region": "衢州"})
+        odd = c.post("/api/v1/ask", json={"messages": [
+            {"role": "user", "content": [{"type": "text", "text": 5}]},
+            {"role": "assistant", "content": [{"type": "text", "text": None}]},
+            {"role": "user", "content": [{"type": "text", "text": "衢州低保标准多少"}]}]})
+        empty = c.post("/api/v1/ask", json={"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]})
+    assert short.status_code == 200 and {ci["region"] for ci in short.json()["citations"]} == {"衢州市"}
+    assert odd.status_code == 200 and odd.json()["citations"][0]["clause"] == "（五十）"
+    assert_chinese_error(empty, 422)
+
+
 def test_ask_streams_server_sent_events_ending_with_the_contract(open_server):
     with client(open_server) as c:
         with c.stream("POST", "/api/v1/ask", json={"question": QUESTION, "stream": True}) as r:

@@ -133,3 +133,23 @@ def test_feedback_export_to_stdout_and_file(assistant, tmp_path):
     out = tmp_path / "fb.csv"
     assert run("feedback", "export", "--out", str(out)).returncode == 0
     assert question in out.read_text(encoding="utf-8-sig")
+
+
+def test_messages_edge_cases(assistant, tmp_path):
+    assert "cannot be read" in one_line_error(run("ask", "--messages", str(tmp_path)))
+    parts = tmp_path / "parts.json"
+    parts.write_text(json.dumps([{"role": "user", "content": [{"type": "text", "text": 5}]},
+                                 {"role": "assistant", "content": None},
+                                 {"role": "user", "content": [{"type": "text", "text": "衢州低保标准多少"}]}],
+                                ensure_ascii=False), encoding="utf-8")
+    proc = run("ask", "--json", "--messages", str(parts))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["citations"][0]["clause"] == "（五十）"
+    only_assistant = tmp_path / "a.json"
+    only_assistant.write_text('[{"role": "assistant", "content": "你好"}]', encoding="utf-8")
+    assert "last item" in one_line_error(run("ask", "--messages", str(only_assistant)))
+
+
+def test_chat_with_an_unknown_region_fails_at_once(assistant):
+    proc = run("chat", "--region", "杭州", stdin="衢州低保多少\n")
+    assert "no notice" in one_line_error(proc)

@@ -171,6 +171,9 @@ def test_citations_are_read_in_every_form(sources, text, cited):
     ("新能源汽车补贴10万元【衢州市·（十四）】。", "'10万元' is in none of the clauses"),
     ("燃油车最高补贴1.3万元/辆【衢州市·（十五）】。", "'1.3万元/辆' is in none of the clauses"),
     ("所给条款中没有找到相关规定。", "cites no clause"),
+    # each figure is in a cited clause, but not in the one its own sentence cites: swapped
+    ("新能源汽车最高补贴1.5万元/辆【衢州市·（十五）】；发放消费券1.1亿元【衢州市·（十四）】。",
+     "'1.5万元/辆' is not in 衢州市·（十五）"),
     ("最高补贴1.5万元/辆【（十四）】", "names no notice"),
 ])
 def test_bad_citations_and_figures_are_caught(sources, text, problem):

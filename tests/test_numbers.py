@@ -373,3 +373,9 @@ def test_format_amount_with_bound():
     assert format_amount(only("最高补贴1.5万元/辆"), with_bound=True) == "最高1.5万元/辆"
     assert format_amount(only("不低于8000万元"), with_bound=True) == "8000万元以上"
     assert format_amount(only("不低于8000万元")) == "8000万元"
+
+
+def test_opposite_bounds_are_different_figures():
+    source = "新能源汽车最高补贴1.5万元/辆"
+    assert [a.text for a in unsupported_amounts("新能源汽车最低补贴1.5万元/辆", [source])] != []
+    assert unsupported_amounts("新能源汽车最高补贴15000元/辆", [source]) == []

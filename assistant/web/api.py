@@ -15,7 +15,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from ..errors import PolicyQAError
+from ..assistant import content_text
+from ..errors import NotFound, PolicyQAError
 from ..numbers import extract_amounts
 from ..types import Answer, Citation, Notice, Unit
 from .feedback import FeedbackStore, new_answer_id
@@ -57,12 +58,7 @@ class FeedbackBody(BaseModel):
 
 def text_of(content) -> str:
     """OpenAI / gradio message content: a string or a list of {"type": "text", "text": …} parts."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    return "".join(p.get("text", "") for p in content
-                   if isinstance(p, dict) and p.get("type", "text") == "text")
+    return content_text(content)
 
 
 def split_messages(messages: list[Turn]) -> tuple[str, list[dict]]:
@@ -87,10 +83,12 @@ def check_region(assistant, region: str | None) -> str | None:
     if region is None or region.strip() in ALL_REGIONS:
         return None
     region = region.strip()
-    regions = assistant.regions()
-    if region not in regions:
-        raise api_error(422, "unknown_region", f"未知地区“{region}”。可选：{'、'.join(regions)}，或省略表示全部。")
-    return region
+    try:
+        found = assistant.resolve_notices(region)  # 衢州, 衢州市, a notice id …
+    except NotFound:
+        regions = assistant.regions()
+        raise api_error(422, "unknown_region", f"未知地区“{region}”。可选：{'、'.join(regions)}，或省略表示全部。") from None
+    return found[0].region
 
 
 def figures(text: str) -> list[dict]:
