@@ -275,7 +275,17 @@ def normalize_numerals(text: str) -> str:
             arabic, end = arabic + "元", unit.end()
         out += [text[pos:start], arabic]
         pos = end
-    return "".join(out) + text[pos:]
+    return _colloquial("".join(out) + text[pos:])
+
+
+# How people type amounts in a chat: 1万5 (= 1.5万), 2千5, 1.5w, 15k.
+_MULT_DIGIT = re.compile(r"(?<![\d.])(\d+)(万|千)(\d)(?![\d.万千百亿%])")
+_LATIN_MULT = re.compile(r"(?<![A-Za-z])(\d+(?:\.\d+)?)\s*([wWkK])(?![A-Za-z])")
+
+
+def _colloquial(text: str) -> str:
+    text = _MULT_DIGIT.sub(lambda m: f"{m.group(1)}.{m.group(3)}{m.group(2)}", text)
+    return _LATIN_MULT.sub(lambda m: m.group(1) + ("万" if m.group(2) in "wW" else "千"), text)
 
 
 def same_amount(a: Amount, b: Amount, rel_tol: float = 1e-9) -> bool:

@@ -379,3 +379,9 @@ def test_opposite_bounds_are_different_figures():
     source = "新能源汽车最高补贴1.5万元/辆"
     assert [a.text for a in unsupported_amounts("新能源汽车最低补贴1.5万元/辆", [source])] != []
     assert unsupported_amounts("新能源汽车最高补贴15000元/辆", [source]) == []
+
+
+@pytest.mark.parametrize("question,value", [("补贴能有1万5吗", 15000), ("能拿2千5块吗", 2500),
+                                            ("补1.5w吗", 15000), ("15k够吗", 15000), ("一万五", 15000)])
+def test_colloquial_amounts_in_questions(question, value):
+    assert [a.value for a in extract_amounts(normalize_numerals(question))] == [value]
