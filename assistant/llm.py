@@ -25,6 +25,7 @@ from langchain_openai import ChatOpenAI
 
 from .answering import Answerer
 from .errors import LLMError, SettingsError
+from .extractive import notes_for
 from .llm_guard import Source, Verdict, check
 from .prompts import Prompts, load_prompts
 from .settings import Settings
@@ -138,7 +139,7 @@ class LLMAnswerer(Answerer):
             text = "".join(parts).strip()
             verdict = check(text, sources, status=base.status)
             if verdict.ok:
-                note = status_notes(verdict.cited, text, self.settings.today)
+                note = status_notes(verdict.cited, text, self.settings)
                 if streaming and note:
                     yield note
                 yield Answer(status=base.status, answer=text + note, mode="llm", hits=hits,
@@ -270,14 +271,15 @@ def notice_header(notice: Notice, today: date) -> str:
             f"状态：{status}；有效期：{period}")
 
 
-def status_notes(cited: list[Source], text: str, today: date) -> str:
-    """Notes the answer must carry and the model left out: draft status, an ended period."""
+def status_notes(cited: list[Source], text: str, settings: Settings) -> str:
+    """Notes the answer must carry and the model left out: draft status, an ended period.
+    Worded as the extractive answers word them (`extractive.notes_for`), so every page shows one form."""
     notes = []
     for notice in {s.notice.doc_id: s.notice for s in cited}.values():
-        if notice.status == "draft" and "征求意见" not in text:
-            notes.append(f"注：{notice.quoted_title}是公开征求意见稿，内容以正式发布稿为准。")
-        if notice.expired_on(today) and not re.search("已结束|已到期|已过期|已失效|已截止", text):
-            notes.append(f"注：{notice.quoted_title}的有效期至{_cn_date(notice.effective_to)}，已结束。")
+        for note in notes_for(notice, settings):
+            said = "征求意见" in text if "征求意见" in note else re.search("已结束|已到期|已过期|已失效|已截止|结束", text)
+            if not said:
+                notes.append(note)
     return "\n\n" + "\n".join(notes) if notes else ""
 
 

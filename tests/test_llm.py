@@ -286,7 +286,7 @@ def test_a_draft_notice_is_flagged_even_when_the_model_forgets(data_dir, llm):
 def test_an_ended_period_is_flagged(data_dir, llm):
     llm.script(GOOD)
     answer = make(data_dir, llm, today=date(2026, 3, 1)).ask(CAR)
-    assert answer.mode == "llm" and "已结束" in answer.answer
+    assert answer.mode == "llm" and "已于2025年12月31日结束" in answer.answer
     assert "有效期已结束" in llm.requests[0]["messages"][-1]["content"]
 
 
