@@ -16,7 +16,7 @@ from .extractive import ASKS_VALIDITY, ExtractiveAnswerer
 from .guard import figure_problems
 from .index import ClauseIndex, IngestReport
 from .notices import load_corpus
-from .parsing import CN_NUMERAL, to_int
+from .parsing import clause_number, to_numeral
 from .retrieval import Retriever
 from .settings import Settings, load_settings
 from .types import Answer, Citation, Hit, Message, Notice, Unit
@@ -116,13 +116,10 @@ class Assistant:
 
     def clause(self, notice_or_region: str, clause: str) -> tuple[Unit, Notice]:
         """A clause by notice (doc id or region) and number: 十四, （十四）, 第十四条 or 14."""
-        raw = str(clause).strip().strip("（）()第条 ")
-        try:
-            number = int(raw) if raw.isdigit() else to_int(raw)
-            if not raw or any(ch not in CN_NUMERAL for ch in raw if not raw.isdigit()):
-                raise ValueError
-        except Exception:
-            raise NotFound(f"“{clause}”不是条款编号，请写成 十四 或 14 / {clause!r} is not a clause number.") from None
+        number = clause_number(clause)
+        if number is None:
+            raise NotFound(f"“{clause}”不是条款编号，请写成 十四 或 14 / {clause!r} is not a clause number.")
+        raw = to_numeral(number)
         for notice in self.resolve_notices(notice_or_region):
             unit = self.retriever.unit(notice.doc_id, number)
             if unit:

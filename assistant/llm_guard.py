@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from .numbers import unsupported_amounts
-from .parsing import CN_NUMERAL, clause_label, to_int
+from .parsing import CN_NUMERAL, clause_label, clause_number
 from .types import Notice, Unit
 
 TAG = re.compile(r"【([^【】\n]{1,120})】")
@@ -150,11 +150,8 @@ def normalise_label(raw: str) -> str:
     """（十四） / (14) / 第十四条 → （十四）; 三、（总述） stays as it is."""
     raw = raw.replace("(", "（").replace(")", "）")
     inner = raw[1:-1] if raw.startswith("第") else raw[raw.index("（") + 1: -1]
-    if inner.isdigit():
-        return clause_label(int(inner))
-    if raw.startswith("第"):
-        return clause_label(to_int(inner))
-    return raw
+    number = clause_number(inner) if inner.isdigit() or raw.startswith("第") else None
+    return clause_label(number) if number else raw
 
 
 def resolve_notice(name: str, notices: list[Notice]) -> Notice | None:

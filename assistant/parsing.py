@@ -35,6 +35,22 @@ def to_numeral(n: int) -> str:
     return cn2an.an2cn(n)
 
 
+def clause_number(raw: str) -> int | None:
+    """A clause number as people write it — 十四, （十四）, 第十四条, 14 — or None if it is not one
+    (一四 and 十十 are refused: a Chinese numeral must read back as itself)."""
+    raw = str(raw).strip().strip("（）() ")
+    raw = raw.removeprefix("第").removesuffix("条").strip()
+    if raw.isdigit():
+        return int(raw) or None
+    if not raw or any(ch not in CN_NUMERAL for ch in raw):
+        return None
+    try:
+        n = to_int(raw)
+    except Exception:  # cn2an raises several kinds on malformed numerals
+        return None
+    return n if n > 0 and to_numeral(n) == raw else None
+
+
 def clause_label(n: int) -> str:
     return f"（{to_numeral(n)}）"
 

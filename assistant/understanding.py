@@ -11,7 +11,7 @@ from pypinyin import lazy_pinyin
 from .errors import BadQuestion
 from .keywords import tokenize
 from .numbers import extract_amounts, normalize_numerals
-from .parsing import CN_NUMERAL, to_int
+from .parsing import CN_NUMERAL, clause_number
 from .types import Message, Notice, Query
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -49,11 +49,8 @@ def clause_numbers(text: str) -> tuple[int, ...]:
         raw = next(g for g in m.groups() if g)
         if m.group(2) and raw in ("一", "1"):  # "一条政策" is not a reference to clause (一)
             continue
-        try:
-            n = int(raw) if raw.isdigit() else to_int(raw)
-        except Exception:  # cn2an rejects odd strings like 十十
-            continue
-        if 0 < n < 1000 and n not in out:
+        n = clause_number(raw)
+        if n and n < 1000 and n not in out:
             out.append(n)
     return tuple(out)
 
