@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from jieba.analyse import default_tfidf
 
@@ -36,13 +37,12 @@ FIGURE_SENTENCE_RATIO = 0.8  # a sentence with a figure may stand in for a close
 MAX_SENTENCES = 4
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八九十百千万亿个]+$")
-
-
 UNKNOWN_WORD_WEIGHT = 3.0  # a word jieba has never seen is more often a typo than a rare topic
-
-
 IDENTIFIER = re.compile(r"^(?=.*[a-z])[a-z0-9+]+$")  # 5a, etc, cmi: names, not typos
 IDENTIFIER_WEIGHT = 10.0
+PURPOSE = ("支持", "用于", "用以", "重点支持", "主要用于")  # "…安排资金15.48亿元，支持科技创新"
+FRACTION = re.compile(r"[一二三四五六七八九十]分之[一二三四五六七八九十]")
+MONEY_UNITS = ("元", "美元", "%")
 
 
 def term_weight(term: str) -> float:
@@ -52,13 +52,7 @@ def term_weight(term: str) -> float:
     return default_tfidf.idf_freq.get(term, UNKNOWN_WORD_WEIGHT)
 
 
-PURPOSE = ("支持", "用于", "用以", "重点支持", "主要用于")
-FRACTION = re.compile(r"[一二三四五六七八九十]分之[一二三四五六七八九十]")
-
-
-MONEY_UNITS = ("元", "美元", "%")
-
-
+@lru_cache(maxsize=8192)  # called on every sentence of every hit; the corpus's sentences repeat
 def has_figure(text: str, money: bool = False) -> bool:
     """Whether the text states a figure; with money, only a sum or a rate counts (not 10家)."""
     if FRACTION.search(text):
@@ -113,13 +107,13 @@ class ExtractiveAnswerer(Answerer):
     def __init__(self, settings: Settings):
         self.settings = settings
 
-    # -- scoring ------------------------------------------------------------------------------------
     def stream(self, query: Query, history: list[Message], hits: list[Hit]):
         """The answer sentence by sentence (it is ready at once, but a reader sees it arrive)."""
         answer = self.answer(query, history, hits)
         yield from (p for p in re.split(r"(?<=[。；\n])", answer.answer) if p)
         yield answer
 
+    # -- scoring ------------------------------------------------------------------------------------
     def _terms(self, text: str, hits: list[Hit]) -> list[str]:
         """The question's topic words: no clause references, no region names."""
         aliases = {a for h in hits for a in h.notice.region_aliases}
