@@ -221,24 +221,25 @@ class ClauseIndex:
         new_name = f"{self.settings.collection}-g{generation}-{fingerprint[:8]}"
         collection = self.client.create_collection(new_name, embedding_function=self.embedding,
                                                    configuration={"hnsw": {"space": "cosine"}})
+        key = {u.unit_id: _sha(embed_text(u)) for u in units}  # embedding cache key: the embedded text
         embedded = reused = 0
         try:
-            todo = [u for u in units if _sha(embed_text(u)) not in cached]
-            bar = _progress(len(todo), progress)
+            bar = _progress(sum(key[u.unit_id] not in cached for u in units), progress)
             for start in range(0, len(units), BATCH):
                 batch = units[start:start + BATCH]
-                fresh = [u for u in batch if _sha(embed_text(u)) not in cached]
-                vectors = dict(zip((u.unit_id for u in fresh),
-                                   self.embedding([embed_text(u) for u in fresh]) if fresh else []))
+                fresh = [u for u in batch if key[u.unit_id] not in cached]
+                if fresh:
+                    for u, vector in zip(fresh, self.embedding([embed_text(u) for u in fresh])):
+                        cached[key[u.unit_id]] = vector
+                    if bar:
+                        bar.update(len(fresh))
                 embedded += len(fresh)
                 reused += len(batch) - len(fresh)
-                if bar and fresh:
-                    bar.update(len(fresh))
                 collection.add(
                     ids=[u.unit_id for u in batch],
                     documents=[u.text for u in batch],
                     metadatas=[_metadata(u) for u in batch],
-                    embeddings=[vectors.get(u.unit_id, cached.get(_sha(embed_text(u)))) for u in batch],
+                    embeddings=[cached[key[u.unit_id]] for u in batch],
                 )
             if bar:
                 bar.close()
