@@ -20,7 +20,8 @@ from .parsing import clause_number, to_numeral
 from .retrieval import Retriever
 from .settings import Settings, load_settings
 from .types import Answer, Citation, Hit, Message, Notice, Unit
-from .understanding import clean_question, understand
+from .understanding import understand
+from .validation import clean_question
 
 log = logging.getLogger(__name__)
 RETRIEVE_K = 8

@@ -16,7 +16,8 @@ from .answering import Answerer
 from .keywords import mentions, tokenize
 from .numbers import extract_amounts, normalize_numerals
 from .settings import Settings
-from .types import Answer, Citation, Hit, Message, Notice, Query, Unit
+from .notes import notes_for, notes_for_all
+from .types import Answer, Citation, Hit, Message, Query
 from .understanding import CLAUSE_REF, topicless
 
 ASKS_FIGURE = re.compile(r"多少|几[万千百个家项人条所座]?|最高|最多|最低|上限|标准|金额|额度|比例|多大|多高|多久|"
@@ -91,16 +92,6 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
 
 
-def notes_for(notice: Notice, settings: Settings) -> list[str]:
-    notes = []
-    if notice.status == "draft":
-        notes.append(f"注意：{notice.quoted_title}是公开征求意见稿，不是正式发布的政策，具体以正式文件为准。")
-    if notice.expired_on(settings.today):
-        notes.append(f"提示：{notice.quoted_title}的实施期已于{notice.effective_to:%Y年%m月%d日}结束，"
-                     "现行政策请向有关部门确认。")
-    return notes
-
-
 class ExtractiveAnswerer(Answerer):
     mode = "extractive"
 
@@ -165,7 +156,7 @@ class ExtractiveAnswerer(Answerer):
         answer = self._answer(query, history, hits)
         if query.unknown_places and query.doc_ids and answer.status != "not_found":
             places = "、".join(query.unknown_places)  # "衢州和杭州…": say what is not covered
-            answer.answer = f"目前没有{places}的政策文件，以下只是{'、'.join(query.regions_named)}的规定。\n{answer.answer}"
+            answer.body = f"目前没有{places}的政策文件，以下只是{'、'.join(query.regions_named)}的规定。\n{answer.body}"
         return answer
 
     def _answer(self, query: Query, history: list[Message], hits: list[Hit]) -> Answer:
@@ -251,16 +242,15 @@ class ExtractiveAnswerer(Answerer):
                 picked.append(_Choice(closing, 1.0, 1.0, said, False))
         if not picked:
             notices = list(dict.fromkeys(h.notice for h in hits if h.notice.doc_id in doc_ids))
-            notes = [n for notice in notices for n in notes_for(notice, self.settings)]
-            return Answer("not_found", "\n".join(["政策文件中没有写明实施期限。", *notes]), hits=hits)
+            return Answer("not_found", "政策文件中没有写明实施期限。", hits=hits,
+                          notes=notes_for_all(notices, self.settings.today))
         return self._compose(picked, hits, always_notes=True)
 
     def _no_figure(self, choice: _Choice, hits: list[Hit]) -> Answer:
         unit, notice = choice.hit.unit, choice.hit.notice
         text = (f"{notice.quoted_title}{unit.label}涉及这方面内容（“{unit.heading or choice.sentences[0]}”），"
                 f"但没有写明具体的金额或标准：{''.join(choice.sentences)}")
-        notes = notes_for(notice, self.settings)
-        return Answer("not_found", "\n".join([text, *notes]),
+        return Answer("not_found", text, notes=notes_for(notice, self.settings.today),
                       citations=[Citation.from_unit(unit, notice)], hits=hits)
 
     def _compose(self, picked: list[_Choice], hits: list[Hit], always_notes: bool = False) -> Answer:
@@ -273,7 +263,7 @@ class ExtractiveAnswerer(Answerer):
             prefix = f"{notice.region}：" if several else ""
             lines.append(f"{prefix}根据{notice.quoted_title}{unit.label}：{quote}")
             citations.append(Citation.from_unit(unit, notice))
-            notes += [n for n in notes_for(notice, self.settings) if n not in notes]
+            notes += [n for n in notes_for(notice, self.settings.today) if n not in notes]
         if several and not always_notes:
             lines.insert(0, "各地规定如下：")
-        return Answer("answered", "\n".join(lines + notes), citations=citations, hits=hits)
+        return Answer("answered", "\n".join(lines), citations=citations, hits=hits, notes=notes)

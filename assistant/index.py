@@ -76,6 +76,7 @@ def _notice_from_json(d: dict) -> Notice:
     for key in ("published", "effective_from", "effective_to"):
         d[key] = date.fromisoformat(d[key]) if d[key] else None
     d["region_aliases"] = tuple(d["region_aliases"])
+    d["repeals"] = tuple(d.get("repeals", ()))
     return Notice(**d)
 
 

@@ -25,7 +25,7 @@ from langchain_openai import ChatOpenAI
 
 from .answering import Answerer
 from .errors import LLMError, SettingsError
-from .extractive import notes_for
+from .notes import notes_for_all
 from .llm_guard import Source, Verdict, check
 from .prompts import Prompts, load_prompts
 from .settings import Settings
@@ -139,10 +139,10 @@ class LLMAnswerer(Answerer):
             text = "".join(parts).strip()
             verdict = check(text, sources, status=base.status)
             if verdict.ok:
-                note = status_notes(verdict.cited, text, self.settings)
-                if streaming and note:
-                    yield note
-                yield Answer(status=base.status, answer=text + note, mode="llm", hits=hits,
+                notes = notes_for_all(dict.fromkeys(s.notice for s in verdict.cited), self.settings.today)
+                if streaming and notes:
+                    yield "\n\n" + "\n".join(n.text for n in notes)
+                yield Answer(status=base.status, body=text, mode="llm", hits=hits, notes=notes,
                              citations=[Citation.from_unit(s.unit, s.notice) for s in verdict.cited])
                 return
             log.warning("LLM answer (try %d of 2): %s", attempt, verdict.reason())
@@ -269,18 +269,6 @@ def notice_header(notice: Notice, today: date) -> str:
         period = "文件未写明"
     return (f"文件：{notice.quoted_title}\n发文：{notice.issuer}；地区：{notice.region}；"
             f"状态：{status}；有效期：{period}")
-
-
-def status_notes(cited: list[Source], text: str, settings: Settings) -> str:
-    """Notes the answer must carry and the model left out: draft status, an ended period.
-    Worded as the extractive answers word them (`extractive.notes_for`), so every page shows one form."""
-    notes = []
-    for notice in {s.notice.doc_id: s.notice for s in cited}.values():
-        for note in notes_for(notice, settings):
-            said = "征求意见" in text if "征求意见" in note else re.search("已结束|已到期|已过期|已失效|已截止|结束", text)
-            if not said:
-                notes.append(note)
-    return "\n\n" + "\n".join(notes) if notes else ""
 
 
 def _whole(answer: Answer, streaming: bool) -> Iterator[str | Answer]:

@@ -1,7 +1,9 @@
 """Data shapes shared by every stage of the pipeline, in one place.
 
-Notice -> Unit (a clause, a section preamble, the notice preamble or a closing paragraph)
--> Hit (a unit found for a question) -> Citation / Answer (the public JSON contract).
+Notice -> Unit (a clause or article, a section's own paragraph, the covering letter, the preamble, a
+closing paragraph, a table row) -> Hit (a unit found for a question) -> Citation / Answer (the public
+JSON contract). A question is understood once into a `Query`; a conversation's earlier turns are
+folded into a `Conversation`.
 """
 from __future__ import annotations
 
@@ -10,15 +12,21 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Literal
 
-UnitKind = Literal["preamble", "section_intro", "clause", "closing"]
+# letter: the covering letter (通知: addressees, 印发给你们, issuer, date); preamble: "为…，制定以下…";
+# section_intro: a section's (一、/第一章) own paragraph; clause: a numbered clause （一） or article
+# 第一条 (its items 项/目 inside it); closing: validity, interpretation, budget, repeal paragraphs;
+# table_row: one row of a table (附表), carrying its header; attachment: other text of an attachment.
+UnitKind = Literal["letter", "preamble", "section_intro", "clause", "closing", "table_row", "attachment"]
 AnswerStatus = Literal["answered", "not_found", "clarify"]
 AnswerMode = Literal["extractive", "llm"]
 NoticeStatus = Literal["final", "draft"]
+NoteKind = Literal["draft", "ended", "repealed", "version", "scope"]
+Intent = Literal["figure", "list", "yes_no", "who", "how_to_apply", "validity", "clause_lookup", "about"]
 
 
 @dataclass(frozen=True)
 class Notice:
-    """One policy notice and the metadata recorded beside its file."""
+    """One policy notice and its metadata (read from the text; a .meta.json beside the file wins)."""
 
     doc_id: str
     title: str  # without 《》
@@ -31,6 +39,12 @@ class Notice:
     effective_to: date | None
     source: str
     path: str = ""
+    doc_number: str = ""  # 衢政发〔2025〕5号
+    version: str = ""  # as printed: 2025年版
+    version_year: int | None = None  # 2025 (from the version, else the period or the date)
+    series: str = ""  # the policy this notice is a version of: same region + same title sans version
+    repeals: tuple[str, ...] = ()  # titles (without 《》) of the notices this one repeals
+    effective_note: str = ""  # the sentence that states the period, as printed
 
     @property
     def quoted_title(self) -> str:
@@ -46,20 +60,46 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Item:
+    """A numbered part inside a unit — 项 （一）, 目 1., （1）, or a 款 — and where it sits in the text."""
+
+    label: str  # as printed: （一）, 2., （1）, 第二款
+    path: str  # the full citation, in the notice's own numbering: 第六条第（一）项, （五）2.（1）
+    start: int  # span in Unit.text
+    end: int
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A figure found in text, as a value: 1.5万元/辆 -> Amount(15000, "元", per="辆")."""
+
+    value: float  # in the base unit: 元 (not 万元), % , 亩, 人, 家 …
+    unit: str  # base unit: 元, %, 亩, 人, 家, 个, 吨, 标箱, 公斤, 美元 …; "" for a bare number
+    per: str = ""  # 辆 in 1.5万元/辆, 件 in 2000元/件
+    bound: Literal["", "max", "min", "approx"] = ""  # 最高/不超过 -> max; 不低于/以上 -> min; 左右 -> approx
+    high: float | None = None  # upper end of a range (100万-300万元): value is the lower end
+    text: str = ""  # the span as written
+    start: int = 0  # offset of the span in the text it came from
+    end: int = 0
+
+
+@dataclass(frozen=True)
 class Unit:
-    """An indexable piece of a notice: one clause, or a preamble/closing paragraph."""
+    """An indexable, citable piece of a notice."""
 
     doc_id: str
     kind: UnitKind
-    number: int  # clause number (14 for （十四）); section number for section_intro; order otherwise
-    text: str  # the whole unit, cleaned (for a clause: starts with （十四）)
-    clause: str = ""  # as printed: （十四）; "" for non-clauses
+    number: int  # unique per (doc_id, kind): the printed number where it is one (14 for （十四）, 5 for 第五条)
+    text: str  # the whole unit, cleaned (a clause starts with its marker: （十四）…, 第五条…)
+    clause: str = ""  # how the unit is cited, as printed: （十四）, 第五条, 三、（一）, 附表 第3行; "" = by kind
     heading: str = ""  # the clause's heading sentence, e.g. 更大力度支持消费品以旧换新
-    section: str = ""  # e.g. 三、推进服务业高质量发展
+    section: str = ""  # the enclosing section or chapter, e.g. 三、推进服务业高质量发展 / 第二章 消费补贴
     section_number: int = 0
     lead_department: str = ""  # 市发改委 (from （由市发改委牵头）)
     responsible: str = ""  # 责任单位, where given
     order: int = 0  # position in the notice
+    items: tuple[Item, ...] = ()  # 项/目/款 inside the unit, with their full citation path
+    amounts: tuple[Amount, ...] = ()  # the figures of `text`, extracted once at ingest
 
     @property
     def unit_id(self) -> str:
@@ -67,17 +107,31 @@ class Unit:
 
     @property
     def label(self) -> str:
-        """How the unit is cited: （十四） for a clause, a description otherwise."""
-        if self.kind == "clause":
+        """How the unit is cited: its printed number, or a description for an unnumbered unit."""
+        if self.clause:
             return self.clause
         if self.kind == "section_intro":  # a section's own paragraph: cited by its number, 三、
-            return f"{self.section.split('、')[0]}、" if self.section else "（总述）"
-        return {"preamble": "（前言）", "closing": "（结语）"}[self.kind]
+            return f"{self.section.split('、')[0]}、" if "、" in self.section else (self.section.split(" ")[0]
+                                                                                  or "（总述）")
+        return {"letter": "（通知）", "preamble": "（前言）", "closing": "（结语）",
+                "table_row": "（附表）", "attachment": "（附件）"}.get(self.kind, "（正文）")
+
+    @property
+    def departments(self) -> tuple[str, ...]:
+        """Whom to ask: the unit's 责任单位, else its section's lead department."""
+        raw = self.responsible or self.lead_department
+        return tuple(d.strip() for d in raw.replace("，", "、").replace(",", "、").split("、") if d.strip())
+
+    def item_at(self, offset: int) -> Item | None:
+        """The innermost item whose span holds this offset of `text` (None outside every item)."""
+        inside = [i for i in self.items if i.start <= offset < i.end]
+        return min(inside, key=lambda i: i.end - i.start) if inside else None
 
     @property
     def content_hash(self) -> str:
         payload = "\x1f".join([self.doc_id, self.kind, str(self.number), self.clause,
-                               self.heading, self.section, self.text])
+                               self.heading, self.section, self.lead_department, self.responsible,
+                               self.text, repr([(i.label, i.path, i.start, i.end) for i in self.items])])
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -104,53 +158,74 @@ class Citation:
     doc_title: str  # with 《》
     issuer: str
     region: str
-    clause: str  # （十四）, or the label of a non-clause unit
+    clause: str  # the unit's label as printed: （十四）, 第五条, 三、, （结语）, 附表 第3行
     heading: str
     text: str
     status: NoticeStatus
+    path: str = ""  # finer, where it helps: 第六条第（一）项, （五）2.（1）; "" = the clause itself
+    departments: tuple[str, ...] = ()  # whom to ask: 责任单位, else the section's lead department
+    version: str = ""  # 2025年版, where the notice has one
 
     @classmethod
-    def from_unit(cls, unit: Unit, notice: Notice) -> "Citation":
+    def from_unit(cls, unit: Unit, notice: Notice, path: str = "") -> "Citation":
         return cls(doc_id=notice.doc_id, doc_title=notice.quoted_title, issuer=notice.issuer,
                    region=notice.region, clause=unit.label, heading=unit.heading,
-                   text=unit.text, status=notice.status)
+                   text=unit.text, status=notice.status, path=path if path != unit.label else "",
+                   departments=unit.departments, version=notice.version)
+
+    @property
+    def where(self) -> str:
+        """The citation as printed: the path when there is one, else the clause."""
+        return self.path or self.clause
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["departments"] = list(self.departments)
+        return d
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a reader must know beside the answer: a draft, an ended period, which version."""
+
+    kind: NoteKind
+    text: str
+    doc_id: str = ""
 
 
 @dataclass
 class Answer:
-    """What `Assistant.ask` returns; `to_dict()` is the public JSON contract."""
+    """What `Assistant.ask` returns; `to_dict()` is the public JSON contract.
+
+    `body` is the answer itself; `notes` are shown beside it (the chat page, the console and the API
+    render them as fields, never by parsing text); `answer` is both as one text, for readers of text.
+    """
 
     status: AnswerStatus
-    answer: str
+    body: str
     citations: list[Citation] = field(default_factory=list)
     mode: AnswerMode = "extractive"
     fallback: str | None = None  # why an LLM answer was replaced by the extractive one
+    notes: list[Note] = field(default_factory=list)
+    intent: str = ""  # the plan the answer followed (figure, list, who, …)
     hits: list[Hit] = field(default_factory=list, repr=False)  # what retrieval found (not public)
+
+    @property
+    def answer(self) -> str:
+        extra = [n.text for n in self.notes if n.text not in self.body]
+        return "\n".join([self.body, *extra]) if extra else self.body
 
     def to_dict(self) -> dict:
         out = {
             "status": self.status,
             "answer": self.answer,
-            "citations": [asdict(c) for c in self.citations],
+            "citations": [c.to_dict() for c in self.citations],
             "mode": self.mode,
+            "notes": [asdict(n) for n in self.notes],
         }
         if self.fallback:
             out["fallback"] = self.fallback
         return out
-
-
-@dataclass(frozen=True)
-class Amount:
-    """A figure found in text, as a value: 1.5万元/辆 -> Amount(15000, "元", per="辆")."""
-
-    value: float  # in the base unit: 元 (not 万元), % , 亩, 人, 家 …
-    unit: str  # base unit: 元, %, 亩, 人, 家, 个, 吨, 标箱, 公斤, 美元 …; "" for a bare number
-    per: str = ""  # 辆 in 1.5万元/辆, 件 in 2000元/件
-    bound: Literal["", "max", "min", "approx"] = ""  # 最高/不超过 -> max; 不低于/以上 -> min; 左右 -> approx
-    high: float | None = None  # upper end of a range (100万-300万元): value is the lower end
-    text: str = ""  # the span as written
-    start: int = 0  # offset of the span in the text it came from
-    end: int = 0
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,11 @@ import re
 import jieba.posseg
 from pypinyin import lazy_pinyin
 
-from .errors import BadQuestion
 from .keywords import tokenize
 from .numbers import extract_amounts, normalize_numerals
 from .parsing import CN_NUMERAL, clause_number
 from .types import Message, Notice, Query
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # 第十四条 / 第14条 / 十四条 / （十四） / (14) / 第十四项
 CLAUSE_REF = re.compile(rf"第\s*([{CN_NUMERAL}\d]+)\s*[条项款]|(?<![{CN_NUMERAL}\d])([{CN_NUMERAL}\d]+)\s*条"
                         rf"|[（(]\s*([{CN_NUMERAL}\d]+)\s*[）)]")
@@ -25,22 +23,6 @@ GENERIC_PLACES = frozenset({"中国", "全国", "国家", "浙江", "浙江省",
 AREA_SUFFIXES = ("新区", "园区", "片区", "开发区", "港区", "产业园")
 # A follow-up leans on the previous question: "那燃油车呢？", "还有呢", "如果是二手车".
 FOLLOW_UP = re.compile(r"^(那|那么|那要是|还有|另外|再问|如果是|要是|换成|同样|这个|那个)|呢[？?。！!]*$")
-
-
-def clean_question(text: object, max_chars: int) -> str:
-    """The question as text, or BadQuestion saying what is wrong (in Chinese and English)."""
-    if not isinstance(text, str):
-        raise BadQuestion("问题必须是文字 / the question must be text.")
-    if CONTROL.search(text):
-        raise BadQuestion("问题里有控制字符，请只输入文字 / the question contains control characters; "
-                          "send plain text.")
-    text = " ".join(text.split())
-    if not text:
-        raise BadQuestion("问题是空的，请输入要咨询的内容 / the question is empty; type what you want to ask.")
-    if len(text) > max_chars:
-        raise BadQuestion(f"问题太长（{len(text)} 字），请精简到 {max_chars} 字以内 / the question is "
-                          f"{len(text)} characters; shorten it to {max_chars} or fewer.")
-    return text
 
 
 def clause_numbers(text: str) -> tuple[int, ...]:

@@ -28,7 +28,7 @@ def test_core_question(assistant):
     assert ("quzhou-2025", "（十四）") in cited(a)
     assert "1.5万元/辆" in a.answer
     contract = a.to_dict()
-    assert set(contract) == {"status", "answer", "citations", "mode"}
+    assert set(contract) == {"status", "answer", "citations", "mode", "notes"}
     c = contract["citations"][0]
     assert c["doc_title"] == "《衢州市推动经济高质量发展若干政策举措（2025年版）》"
     assert c["status"] == "final" and c["text"].startswith("（十四）更大力度支持消费品以旧换新。")

@@ -11,7 +11,7 @@ import logging
 import gradio as gr
 
 from ..errors import BadQuestion
-from ..extractive import notes_for
+from ..notes import notes_for
 from ..numbers import extract_amounts
 from ..types import Answer, Citation, Notice
 from .feedback import FeedbackStore
@@ -87,28 +87,14 @@ def citation_card(c: Citation, open_: bool = False, ended: bool = False) -> str:
             f'<div class="pq-body">{highlight(c.text)}</div></details>')
 
 
-def cited_notices(citations: list[Citation], notices: dict[str, Notice]) -> list[Notice]:
-    seen = dict.fromkeys(c.doc_id for c in citations)
-    return [notices[d] for d in seen if d in notices]
-
-
 def notices_notes(notices: list[Notice], settings) -> list[str]:
-    """The warnings a reader must see (draft, period ended), worded as the answerer words them."""
-    return [note for n in notices for note in notes_for(n, settings)]
-
-
-def split_notes(text: str, notes: list[str]) -> tuple[str, list[str]]:
-    """The answer's body without its note lines, and the notes to show apart: all of them, so
-    a note the answer left out (an LLM answer may) is shown too."""
-    lines = text.split("\n")
-    body = "\n".join(line for line in lines if line.strip() not in notes).strip()
-    return body, notes
+    """The warnings a reader must see for these notices (draft, period ended)."""
+    return [note.text for n in notices for note in notes_for(n, settings.today)]
 
 
 def answer_html(answer: Answer, notices: dict[str, Notice], settings) -> str:
     """A finished answer: text (figures highlighted), notes, then one card per citation."""
-    cited = cited_notices(answer.citations, notices)
-    body, notes = split_notes(answer.answer, notices_notes(cited, settings))
+    body, notes = answer.body, [n.text for n in answer.notes]
     ended = {d for d, n in notices.items() if n.expired_on(settings.today)}
     cards = "".join(citation_card(c, ended=c.doc_id in ended) for c in answer.citations)
     if cards:

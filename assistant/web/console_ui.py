@@ -15,7 +15,7 @@ from ..errors import PolicyQAError
 from ..parsing import CN_NUMERAL
 from ..types import Answer, Citation, Hit, Notice, Unit
 from .chat_ui import (ALL_REGIONS, answer_html, citation_card, highlight, notes_html,
-                      notices_notes, region_arg, split_notes)
+                      notices_notes, region_arg)
 from .feedback import FeedbackStore
 from .security import request_id_of, request_id_var
 
@@ -67,13 +67,12 @@ def clause_reply(c: Citation, notes: list[str]) -> str:
     return "\n".join([f"根据{c.issuer}{c.doc_title}{where}{heading}：{text}", *notes])
 
 
-def answer_reply(answer: Answer, notes: list[str]) -> str:
-    body, notes = split_notes(answer.answer, notes)
-    lines = [body]
+def answer_reply(answer: Answer) -> str:
+    lines = [answer.body]
     if answer.citations:
         lines.append("出处：" + "；".join(f"{c.issuer}{c.doc_title}{c.clause}{c.heading}"
                                        for c in answer.citations))
-    lines += notes
+    lines += [n.text for n in answer.notes]
     return "\n".join(lines)
 
 
@@ -157,10 +156,8 @@ def build_console_ui(assistant, settings, store: FeedbackStore) -> gr.Blocks:
         except Exception:
             log.exception("console answer failed")
             return notes_html(["暂时无法生成答复，请稍后再试。"]), ""
-        cited = [notices[c.doc_id] for c in answer.citations if c.doc_id in notices]
-        notes = notices_notes(list(dict.fromkeys(cited)), settings)
         store.log_answer(answer.to_dict(), query, channel="console", region=region_arg(region))
-        return answer_html(answer, notices, settings), answer_reply(answer, notes)
+        return answer_html(answer, notices, settings), answer_reply(answer)
 
     with gr.Blocks(title="热线政策速查 · policyqa") as demo:
         gr.Markdown("## 热线政策速查\n边输边查条款；**回车**生成带出处的答复；**Tab** 移到结果，**空格**打开条款。"

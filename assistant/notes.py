@@ -1,0 +1,26 @@
+"""What a reader must know beside an answer, as `Note` data: the notice is a draft, its period has
+ended. Every answerer and every page words them the same way, from here."""
+from __future__ import annotations
+
+from datetime import date
+
+from .types import Note, Notice
+
+
+def notes_for(notice: Notice, today: date) -> list[Note]:
+    notes = []
+    if notice.status == "draft":
+        notes.append(Note("draft", f"注意：{notice.quoted_title}是公开征求意见稿，不是正式发布的政策，"
+                                   "具体以正式文件为准。", notice.doc_id))
+    if notice.expired_on(today):
+        notes.append(Note("ended", f"提示：{notice.quoted_title}的实施期已于{notice.effective_to:%Y年%m月%d日}"
+                                   "结束，现行政策请向有关部门确认。", notice.doc_id))
+    return notes
+
+
+def notes_for_all(notices, today: date) -> list[Note]:
+    """The notes of several notices, each once, in order."""
+    out: list[Note] = []
+    for notice in notices:
+        out += [n for n in notes_for(notice, today) if n not in out]
+    return out
