@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import replace
 
 from .answering import Answerer
+from .catalog import Catalog
 from .errors import BadQuestion, NotFound
-from .extractive import ASKS_VALIDITY, ExtractiveAnswerer
+from .extractive import ExtractiveAnswerer
 from .guard import figure_problems
 from .index import ClauseIndex, IngestReport
 from .notices import load_corpus
@@ -60,12 +60,13 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(self.settings)
         self._answerer = answerer
         self._retriever: Retriever | None = None
+        self._catalog: Catalog | None = None
 
     # -- index ----------------------------------------------------------------------------------
     def ingest(self, progress: bool = True) -> IngestReport:
         """Parse the corpus (all of it, or fail without touching the index), then sync the index."""
         report = self.index.sync(load_corpus(self.settings.corpus_dir), progress=progress)
-        self._retriever = None
+        self._retriever = self._catalog = None
         return report
 
     def ensure_index(self, progress: bool = True) -> IngestReport | None:
@@ -80,7 +81,15 @@ class Assistant:
         if self._retriever is None:
             self.ensure_index()
             self._retriever = Retriever(self.index, self.index.snapshot())
+            self._catalog = Catalog(self._retriever.notices, self.settings.today)
         return self._retriever
+
+    @property
+    def catalog(self) -> Catalog:
+        """The notices as a catalogue (regions, versions, notes) for the current index state."""
+        if self._catalog is None or self._retriever is None:
+            self._catalog = Catalog(self.retriever.notices, self.settings.today)
+        return self._catalog
 
     @property
     def answerer(self) -> Answerer:
@@ -136,14 +145,14 @@ class Assistant:
 
     # -- asking ----------------------------------------------------------------------------------
     def _query(self, question: str, history: list[Message], region: str | None, search_text: str | None = None):
-        q = understand(question, history, self.notices(), search_text=search_text)
+        """Understand the turn (once): the explicit region argument is a filter the caller chose."""
+        chosen = ()
         if region and region.strip() not in ("", "全部", "all"):
-            chosen = self.resolve_notices(region)
-            q = replace(q, doc_ids=tuple(n.doc_id for n in chosen),
-                        regions_named=tuple(dict.fromkeys(n.region for n in chosen)), unknown_places=())
-        return q
+            chosen = tuple(n.doc_id for n in self.resolve_notices(region))
+        return understand(question, history, self.catalog, region_doc_ids=chosen, search_text=search_text)
 
     def _prepare(self, question, history, region):
+        """validate → understand → retrieve."""
         text = clean_question(question, self.settings.max_question_chars)
         turns = to_messages(history)
         search_text = None
@@ -152,7 +161,7 @@ class Assistant:
             search_text = condense(text, turns)
         query = self._query(text, turns, region, search_text)
         hits = self.retriever.search(query, k=RETRIEVE_K)
-        if ASKS_VALIDITY.search(text):  # "还有效吗": the closing paragraph that states the period
+        if query.intent == "validity":  # "还有效吗": the paragraphs that state the period
             hits += self._validity_hits(query, hits)
         return query, turns, hits
 
@@ -160,17 +169,18 @@ class Assistant:
         have = {h.unit.unit_id for h in hits}
         scope = set(query.doc_ids or self.retriever.notices)
         return [Hit(unit=u, notice=self.retriever.notices[u.doc_id], score=0.0) for u in self.retriever.units
-                if u.kind == "closing" and "有效" in u.text and u.doc_id in scope and u.unit_id not in have]
+                if u.kind in ("closing", "clause") and "有效" in u.text and u.doc_id in scope
+                and u.unit_id not in have and (u.kind == "closing" or "有效期" in u.text)]
 
     def ask(self, question: str, history=None, region: str | None = None) -> Answer:
         query, turns, hits = self._prepare(question, history, region)
-        return self._checked(self.answerer.answer(query, turns, hits), query, turns, hits)
+        return self._checked(self.answerer.answer(query, turns, hits, self.catalog), query, turns, hits)
 
     def ask_stream(self, question: str, history=None, region: str | None = None) -> Iterator[str | Answer]:
         """Text deltas, then the final (checked) Answer. Validation errors raise before any output."""
         query, turns, hits = self._prepare(question, history, region)
         final = None
-        for part in self.answerer.stream(query, turns, hits):
+        for part in self.answerer.stream(query, turns, hits, self.catalog):
             if isinstance(part, Answer):
                 final = part
             else:
@@ -187,7 +197,7 @@ class Assistant:
             return answer
         log.warning("answer failed the figure check (%s); falling back", ", ".join(problems))
         if answer.mode != "extractive" or self.answerer is not self.extractive:
-            fallback = self.extractive.answer(query, turns, hits)
+            fallback = self.extractive.answer(query, turns, hits, self.catalog)
             if not figure_problems(fallback):
                 fallback.fallback = f"figure check failed: {', '.join(problems)}"
                 return fallback

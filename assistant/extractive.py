@@ -1,49 +1,53 @@
-"""The offline answerer: quotes the sentences of the best clause(s) that answer the question, with
-their citation, and adds what a reader must know (draft notice, ended period).
+"""The offline answerer: plans the answer from what the question asks (`Query.intent`) and quotes the
+notices' own sentences, each with its citation.
 
-Every figure it states is copied from a cited clause, so the figure check passes by construction;
-`Assistant` still runs it before anything leaves.
+Plans: one figure (or a yes/no, or what a clause says); a list across every notice in scope; whom to
+ask (责任单位, the section's lead department); how to apply; whether a notice is in force; one clause
+by its number; a clause that covers the topic but names no figure; and, when nothing covers it, a
+reply that says what policyqa holds and where to ask instead.
+
+Every figure it states is copied from a cited unit, so the figure check passes by construction;
+`Assistant` still runs it before anything leaves. The question is never parsed here: every fact about
+it comes from the Query.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jieba.analyse import default_tfidf
 
 from .answering import Answerer
-from .keywords import mentions, tokenize
-from .numbers import extract_amounts, normalize_numerals
+from .catalog import Catalog
+from .keywords import mentions, variants
+from .notes import NEXT_STEP
+from .numbers import contains_amount, extract_amounts
 from .settings import Settings
-from .notes import notes_for, notes_for_all
-from .types import Answer, Citation, Hit, Message, Query
-from .understanding import CLAUSE_REF, topicless
+from .types import Amount, Answer, Citation, Hit, Message, Note, Notice, Query, Unit
 
-ASKS_FIGURE = re.compile(r"多少|几[万千百个家项人条所座]?|最高|最多|最低|上限|标准|金额|额度|比例|多大|多高|多久|"
-                         r"补多少|奖多少|给多少|能拿|能领|能得|能补|能奖|钱|预算|资金|规模|目标|达到|分别")
-ASKS_MONEY = re.compile(r"补多少|奖多少|补贴|补助|奖励|资助|奖金|钱|能补|能奖|多少万|资金|经费|保费")
-ASKS_COUNT = re.compile(r"几[个家项人条所座类张]|多少[个家项人条所座类张亩吨公里套辆场]")
-ASKS_YES_NO = re.compile(r"吗[？?]?$|吧[？?]?$|能不能|可不可以|是不是|有没有")
-ASKS_HOW_MUCH = re.compile(r"多少|几[万千百个家项人条所座类张]?|标准|比例|额度|金额")
-ASKS_VALIDITY = re.compile(r"还有效|有效期|是否有效|有效吗|仍然?有效|失效|过期|到期|实施期|期限|还能申请|现在还|"
-                           r"正式文件|正式发布|正式的|定稿|征求意见|哪一年实施|什么时候实施|哪年实施")
-VALIDITY_WORDS = re.compile(r"还?有效期?|是否|失效|过期|到期|期限|还能申请|现在还|正式文件|正式发布|正式的|定稿|"
-                            r"征求意见稿?|实施期|哪一?年实施|什么时候|是不是|吗|了没有|这个|政策")
-SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
-SUB_QUESTION = re.compile(r"[？?；;。！!]|，(?=[^，]*(?:多少|几|哪些|什么))")
-NOT_FOUND_BELOW = 0.4  # share of the question's (weighted) topic words a clause must contain
-SECOND_REGION_RATIO = 0.8  # a second notice is answered too when it scores this close to the best
+# -- how sentences and units are scored ---------------------------------------------------------------
+NOT_FOUND_BELOW = 0.4  # share of the question's (weighted) topic words a unit must contain
+SECOND_REGION_RATIO = 0.8  # with no region named, a second notice answers too when it scores this close
 FIGURE_SENTENCE_RATIO = 0.8  # a sentence with a figure may stand in for a closer one without
+CLOSE_SECOND_RATIO = 0.9  # a second sentence this close to the best is quoted too
+CLOSE_SECOND_MIN = 0.3
+CONTEXT_WEIGHT = 0.5  # the conversation's topic counts half as much as the turn's own words
+SENTENCE_WEIGHT, UNIT_WEIGHT, HEADING_WEIGHT, RANK_WEIGHT = 0.5, 0.4, 0.2, 0.1
+CONDITION_BONUS = 0.3  # a sentence whose condition fits the asker's figure (3万㎡ → "3万㎡以上的")
+CONDITION_SIBLING_RATIO = 0.5  # … replaces a closer one whose condition the asker does not meet
 MAX_SENTENCES = 4
-CJK = re.compile(r"[\u4e00-\u9fff]")
-NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八九十百千万亿个]+$")
+LIST_MAX_PER_NOTICE = 2  # a list answer quotes at most this many units of one notice
 UNKNOWN_WORD_WEIGHT = 3.0  # a word jieba has never seen is more often a typo than a rare topic
 IDENTIFIER = re.compile(r"^(?=.*[a-z])[a-z0-9+]+$")  # 5a, etc, cmi: names, not typos
 IDENTIFIER_WEIGHT = 10.0
 PURPOSE = ("支持", "用于", "用以", "重点支持", "主要用于")  # "…安排资金15.48亿元，支持科技创新"
 FRACTION = re.compile(r"[一二三四五六七八九十]分之[一二三四五六七八九十]")
-MONEY_UNITS = ("元", "美元", "%")
+SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
+# Sentences that tell how to apply: who accepts it, what to hand in, by when.
+BENEFIT_BEFORE = re.compile(r"补贴|补助|奖励|资助|奖补|给予|最高|最多|不超过|封顶|上限|安排|额度")
+APPLY_WORDS = re.compile(r"申请|申报|办理|兑现|材料|流程|程序|受理|提交|登记|备案|认定|审核|核定|公示|拨付|"
+                         r"网上|线上|窗口|平台|凭|持")
 
 
 def term_weight(term: str) -> float:
@@ -54,14 +58,25 @@ def term_weight(term: str) -> float:
 
 
 @lru_cache(maxsize=8192)  # called on every sentence of every hit; the corpus's sentences repeat
-def has_figure(text: str, money: bool = False) -> bool:
-    """Whether the text states a figure; with money, only a sum or a rate counts (not 10家)."""
-    if FRACTION.search(text):
+def _amounts(text: str) -> tuple[Amount, ...]:
+    return tuple(extract_amounts(text))
+
+
+def has_figure(text: str, units: tuple[str, ...] = ()) -> bool:
+    """Whether the text states a figure; with units, only a figure in one of them counts."""
+    if FRACTION.search(text) and (not units or "%" in units):
         return True
-    return any(a.unit in MONEY_UNITS for a in extract_amounts(text)) if money else bool(extract_amounts(text))
+    amounts = _amounts(text)
+    return any(a.unit in units for a in amounts) if units else bool(amounts)
 
 
-def figure_near_topic(sentence: str, terms: list[str], money: bool = False) -> bool:
+def coverage(terms, text: str) -> float:
+    text = text.lower()  # query tokens are lower-cased: 5A -> 5a
+    total = sum(term_weight(t) for t in terms)
+    return sum(term_weight(t) for t in terms if mentions(text, t)) / total if total else 0.0
+
+
+def figure_near_topic(sentence: str, terms, units: tuple[str, ...] = ()) -> bool:
     """Whether the sentence gives a figure for the question's topic: in the comma-separated part
     that best matches the question or the two after it, or, when that part states a purpose
     ("…安排资金15.48亿元，支持科技创新"), in the part before it."""
@@ -70,13 +85,82 @@ def figure_near_topic(sentence: str, terms: list[str], money: bool = False) -> b
         return False
     top = max(range(len(parts)), key=lambda i: coverage(terms, parts[i]))
     start = top - 1 if top > 0 and parts[top].startswith(PURPOSE) else top
-    return any(has_figure(p, money) for p in parts[start:top + 3])
+    return any(has_figure(p, units) for p in parts[start:top + 3])
 
 
-def coverage(terms: list[str], text: str) -> float:
-    text = text.lower()  # query tokens are lower-cased: 5A -> 5a
-    total = sum(term_weight(t) for t in terms)
-    return sum(term_weight(t) for t in terms if mentions(text, t)) / total if total else 0.0
+def _is_condition(sentence: str, a: Amount) -> bool:
+    """Whether a bounded figure describes who qualifies ("5万㎡以上的商场", "年销售收入3000万元以上")
+    rather than what is given ("最高补助500万元", "单户补贴不超过1200元"): no benefit word before it
+    in its comma-separated part."""
+    if a.bound not in ("min", "max") and a.high is None:
+        return False
+    part_start = max(sentence.rfind(p, 0, a.start) for p in "，；：。") + 1
+    return not BENEFIT_BEFORE.search(sentence[part_start:a.start])
+
+
+def condition_fit(sentence: str, conditions: tuple[Amount, ...]) -> int:
+    """+1 when a condition of the sentence is met by the asker's figure (3万㎡ vs "3万㎡以上的"),
+    -1 when one is not ("5万㎡以上的"), 0 when none compares (other units, or no condition)."""
+    fit = 0
+    for a in _amounts(sentence):
+        if not _is_condition(sentence, a):
+            continue
+        for c in conditions:
+            if not a.unit or a.unit != c.unit or (a.per and c.per and a.per != c.per):
+                continue
+            if a.high is not None:
+                ok = a.value <= c.value <= a.high
+            elif a.bound == "min":
+                ok = c.value >= a.value
+            else:
+                ok = c.value <= a.value
+            if not ok:
+                return -1
+            fit = 1
+    return fit
+
+
+# The thing an enumerated element is about: "燃油车" in "燃油车最高补贴1.3万元/辆".
+ELEMENT_SUBJECT = re.compile(r"^(?:对|给予|其中)?(?P<subject>[^\d，、；。（）()“”]{2,12}?)(?=最高|最多|最低|每|按|补贴|补助|奖励|资助|给予|\d)")
+
+
+def _subject(element: str) -> str:
+    m = ELEMENT_SUBJECT.match(element)
+    return m.group("subject") if m else ""
+
+
+def focus(sentence: str, asked: str, terms: tuple[str, ...] = ()) -> str:
+    """The sentence cut to the enumerated elements the question names: "新能源汽车最高补贴1.5万元/辆、
+    燃油车最高补贴1.3万元/辆" asked about 燃油车 keeps "燃油车最高补贴1.3万元/辆". Elements are cut only
+    when each has its own subject and figure, the question names one of them exactly, and the cut ones
+    share no word with the question."""
+    named = {v for t in terms if len(t) >= 2 for v in variants(t)}
+
+    def exact(subject: str) -> bool:
+        return subject in asked
+
+    def shares(subject: str) -> bool:
+        return exact(subject) or any(t in subject for t in named)
+
+    parts = sentence.split("，")
+    for k, part in enumerate(parts):
+        elements = part.rstrip("。；").split("、")
+        if len(elements) < 2:
+            continue
+        subjects = [_subject(e) for e in elements]
+        if not all(subjects) or not all(_amounts(e) for e in elements):
+            continue
+        if not any(exact(subj) for subj in subjects):
+            continue  # the question names no element: it asks about all of them
+        keep = [e for e, subj in zip(elements, subjects) if shares(subj)]
+        if keep and len(keep) < len(elements):
+            tail = part[len(part.rstrip("。；")):]
+            return "，".join([*parts[:k], "、".join(keep) + tail, *parts[k + 1:]])
+    return sentence
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
 
 
 @dataclass
@@ -86,10 +170,20 @@ class _Choice:
     unit_coverage: float
     sentences: list[str]
     has_figure: bool
+    starts: list[int] = field(default_factory=list)  # where each sentence sits in the unit text
+
+    @property
+    def notice(self) -> Notice:
+        return self.hit.notice
+
+    @property
+    def unit(self) -> Unit:
+        return self.hit.unit
 
 
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
+def _ordered(catalog: Catalog, picked: list[_Choice]) -> list[_Choice]:
+    """Final before draft, in force before ended; otherwise as ranked (the sort is stable)."""
+    return sorted(picked, key=lambda c: catalog.order_key(c.notice))
 
 
 class ExtractiveAnswerer(Answerer):
@@ -98,24 +192,76 @@ class ExtractiveAnswerer(Answerer):
     def __init__(self, settings: Settings):
         self.settings = settings
 
-    def stream(self, query: Query, history: list[Message], hits: list[Hit]):
+    def stream(self, query: Query, history: list[Message], hits: list[Hit], catalog: Catalog | None = None):
         """The answer sentence by sentence (it is ready at once, but a reader sees it arrive)."""
-        answer = self.answer(query, history, hits)
+        answer = self.answer(query, history, hits, catalog)
         yield from (p for p in re.split(r"(?<=[。；\n])", answer.answer) if p)
         yield answer
 
-    # -- scoring ------------------------------------------------------------------------------------
-    def _terms(self, text: str, hits: list[Hit]) -> list[str]:
-        """The question's topic words: no clause references, no region names."""
-        aliases = {a for h in hits for a in h.notice.region_aliases}
-        tokens = tokenize(CLAUSE_REF.sub(" ", text))
-        return [t for t in dict.fromkeys(tokens) if not any(t in a for a in aliases) and not NUMERIC.match(t)]
+    def answer(self, query: Query, history: list[Message], hits: list[Hit],
+               catalog: Catalog | None = None) -> Answer:
+        catalog = catalog or Catalog({h.notice.doc_id: h.notice for h in hits}, self.settings.today)
+        answer = self._plan(query, hits, catalog)
+        answer.intent = query.intent
+        if query.unknown_places and query.doc_ids and answer.status != "not_found":
+            places = "、".join(query.unknown_places)  # "衢州和杭州…": say what is not covered
+            answer.notes.insert(0, Note("scope", f"目前没有{places}的政策文件，以上只是"
+                                                 f"{'、'.join(query.regions_named)}的规定。"))
+        if query.version_missing and answer.status == "answered":
+            cited = [catalog.notices[c.doc_id] for c in answer.citations if c.doc_id in catalog.notices]
+            have = "、".join(dict.fromkeys(n.version or n.quoted_title for n in cited))
+            answer.notes.insert(0, Note("version", f"没有找到{query.version_year}年版的文件，以上依据{have}。"))
+        return answer
+
+    # -- the plan ---------------------------------------------------------------------------------------
+    def _plan(self, query: Query, hits: list[Hit], catalog: Catalog) -> Answer:
+        if not query.chinese:
+            return Answer("not_found", "目前只能回答中文问题，请用中文提问。/ policyqa answers questions about "
+                                       "Chinese notices in Chinese; please ask in Chinese.", hits=hits)
+        if query.unknown_places and not query.doc_ids:
+            return self._other_place(query, hits, catalog)
+        if not hits:
+            return self._not_covered(query, hits, catalog)
+        if query.intent == "validity":
+            return self._validity(query, hits, catalog)
+        explicit = [h for h in hits if h.unit.kind == "clause" and h.unit.number in query.clause_numbers]
+        if not query.topic and not query.context and not explicit:  # "衢州": a region, but what about it?
+            where = "、".join(query.regions_named) or catalog.regions_text()
+            return Answer("clarify", f"想了解{where}哪方面的政策？可以问具体事项，例如“{where.split('、')[0]}"
+                                     f"新能源汽车以旧换新补贴多少”“研发费用补助有哪些”“某项补贴找哪个部门”。",
+                          hits=hits)
+        if explicit and (query.intent == "clause_lookup" or not query.topic):
+            return self._clause(explicit, hits, catalog)
+        choices = self._rank(query, hits)
+        best = choices[0]
+        if best.unit_coverage < NOT_FOUND_BELOW and not explicit:
+            return self._not_covered(query, hits, catalog)
+        if query.intent == "who":
+            return self._who(query, choices, hits, catalog)
+        if query.intent == "how_to_apply":
+            return self._how(query, choices, hits, catalog)
+        if query.intent == "list":
+            return self._list(query, choices, hits, catalog)
+        return self._figure(query, choices, hits, catalog)
+
+    # -- scoring --------------------------------------------------------------------------------------
+    def _rank(self, query: Query, hits: list[Hit], units: tuple[str, ...] | None = None) -> list[_Choice]:
+        units = query.units if units is None else units
+        parts = [list(p) for p in query.parts] or [list(query.topic)]
+        return sorted((self._choose(h, r, parts, list(query.context), query.wants_figure, units, query.conditions)
+                       for r, h in enumerate(hits, 1)), key=lambda c: c.score, reverse=True)
 
     def _choose(self, hit: Hit, rank: int, parts: list[list[str]], context: list[str], figure: bool,
-                money: bool = False) -> _Choice:
+                units: tuple[str, ...], conditions: tuple[Amount, ...] = ()) -> _Choice:
         """Score a unit and pick its answering sentences: the best one for each sub-question."""
-        sents = sentences(hit.unit.text)
-        figs = [has_figure(s, money) for s in sents]
+        text = hit.unit.text
+        sents = sentences(text)
+        starts, pos = [], 0
+        for s in sents:
+            pos = text.find(s, pos)
+            starts.append(max(pos, 0))
+        figs = [has_figure(s, units) for s in sents]
+        fits = [condition_fit(s, conditions) for s in sents] if conditions else [0] * len(sents)
         focus = [t for part in parts for t in part]
         keep: set[int] = set()
         best_cov = 0.0
@@ -123,16 +269,21 @@ class ExtractiveAnswerer(Answerer):
         # every sentence is read with the unit's heading, the topic it belongs to:
         # 八、保障和改善民生 … 安排资金41.93亿元; （二十三）开展交通建设大会战。… 新增公路里程32.5公里
         topic = hit.unit.heading
-        if len(sents) > 1 and hit.unit.kind == "clause" and sents[0].startswith(hit.unit.clause):
-            sents, figs = sents[1:], figs[1:]  # the heading sentence itself answers nothing
+        if len(sents) > 1 and hit.unit.kind == "clause" and sents[0].startswith(hit.unit.label):
+            sents, figs, fits, starts = sents[1:], figs[1:], fits[1:], starts[1:]  # the heading answers nothing
+        usable = list(range(len(sents)))
         for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
-            covs = [coverage(part, topic + s) + (0.5 * coverage(context, s) if context else 0.0) for s in sents]
+            covs = [coverage(part, topic + s) + (CONTEXT_WEIGHT * coverage(context, s) if context else 0.0)
+                    + CONDITION_BONUS * max(fits[i], 0) for i, s in enumerate(sents)]
             if not covs:
                 continue
-            top = max(range(len(sents)), key=lambda i: covs[i])
+            top = max(usable, key=lambda i: covs[i])
+            if fits[top] < 0:  # its condition is not the asker's: a sibling whose condition fits answers
+                fitting = [i for i in usable if fits[i] > 0 and covs[i] >= CONDITION_SIBLING_RATIO * covs[top]]
+                top = max(fitting, key=lambda i: covs[i], default=top)
             best_cov = max(best_cov, covs[top])
-            if figure and not (figs[top] and (n > 0 or figure_near_topic(sents[top], part, money))):
-                with_fig = [i for i in range(len(sents)) if figs[i] and i != top and figure_near_topic(sents[i], part, money)]
+            if figure and not (figs[top] and (n > 0 or figure_near_topic(sents[top], part, units))):
+                with_fig = [i for i in usable if figs[i] and i != top and figure_near_topic(sents[i], part, units)]
                 alt = max(with_fig, key=lambda i: covs[i], default=None)
                 if alt is not None and covs[alt] >= FIGURE_SENTENCE_RATIO * covs[top] and covs[alt] > 0:
                     top = alt
@@ -140,130 +291,191 @@ class ExtractiveAnswerer(Answerer):
                     answered_with_figure = False
             keep.add(top)
             # a close second sentence (e.g. the same topic continued) is kept too
-            for i, c in enumerate(covs):
-                if i != top and c >= 0.9 * covs[top] and c > 0.3 and (figs[i] or not figure):
+            for i in usable:
+                if i != top and covs[i] >= CLOSE_SECOND_RATIO * covs[top] and covs[i] > CLOSE_SECOND_MIN \
+                        and (figs[i] or not figure):
                     keep.add(i)
         chosen = sorted(keep)[:MAX_SENTENCES]
         # whether the unit answers at all is judged on this question's own words when it has any
         unit_cov = coverage(focus or context, f"{hit.unit.heading}{hit.unit.text}")
         heading_cov = coverage(focus, hit.unit.heading) if hit.unit.heading else 0.0
-        score = 0.5 * best_cov + 0.4 * unit_cov + 0.2 * heading_cov + 0.1 / rank
+        score = SENTENCE_WEIGHT * best_cov + UNIT_WEIGHT * unit_cov + HEADING_WEIGHT * heading_cov \
+            + RANK_WEIGHT / rank
         gives_figure = answered_with_figure and any(figs[i] for i in chosen)
-        return _Choice(hit, score, unit_cov, [sents[i] for i in chosen], gives_figure)
+        return _Choice(hit, score, unit_cov, [sents[i] for i in chosen], gives_figure,
+                       [starts[i] for i in chosen])
 
-    # -- answering ----------------------------------------------------------------------------------
-    def answer(self, query: Query, history: list[Message], hits: list[Hit]) -> Answer:
-        answer = self._answer(query, history, hits)
-        if query.unknown_places and query.doc_ids and answer.status != "not_found":
-            places = "、".join(query.unknown_places)  # "衢州和杭州…": say what is not covered
-            answer.body = f"目前没有{places}的政策文件，以下只是{'、'.join(query.regions_named)}的规定。\n{answer.body}"
-        return answer
-
-    def _answer(self, query: Query, history: list[Message], hits: list[Hit]) -> Answer:
-        regions = "、".join(dict.fromkeys(h.notice.region for h in hits)) or "已收录的地区"
-        if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", query.question):
-            return Answer("not_found", "没有看到问题内容，请用文字写出要咨询的事项。/ the question has no words.", hits=hits)
-        if not CJK.search(query.question):
-            return Answer("not_found", "目前只能回答中文问题，请用中文提问。/ policyqa answers questions about "
-                                       "Chinese notices in Chinese; please ask in Chinese.", hits=hits)
-        if query.unknown_places and not query.doc_ids:
-            places = "、".join(query.unknown_places)
-            return Answer("not_found", f"目前收录的政策文件只涵盖{regions}，没有{places}的政策文件，"
-                                       f"无法回答{places}的问题。", hits=hits)
-        if not hits:
-            return Answer("not_found", "没有在已收录的政策文件中找到相关内容。", hits=hits)
-        if ASKS_VALIDITY.search(query.question):
-            return self._validity(query, hits)
-
-        asked = normalize_numerals(query.question)
-        parts = [p for p in (self._terms(s, hits) for s in SUB_QUESTION.split(asked)) if p]
-        if query.follow_up and topicless(query.question):
-            parts = []  # "最多能拿多少": the topic is the previous question's
-        focus = [t for p in parts for t in p]
-        context = []
-        if query.follow_up:
-            context = [t for t in self._terms(query.search_text, hits) if t not in focus]
-        figure = bool(ASKS_FIGURE.search(query.question)) or bool(query.amounts)
-        if ASKS_YES_NO.search(query.question) and not query.amounts and not ASKS_HOW_MUCH.search(query.question):
-            figure = False  # "走高速要交钱吗": the answer may be a rule (免收通行费), not a figure
-        explicit = [h for h in hits if h.unit.kind == "clause" and h.unit.number in query.clause_numbers]
-        if not focus and not context and not explicit:  # "衢州": a region, but what about it?
-            where = "、".join(query.regions_named) or regions
-            return Answer("clarify", f"想了解{where}哪方面的政策？可以问具体事项，例如“{where.split('、')[0]}"
-                                     f"新能源汽车以旧换新补贴多少”。", hits=hits)
-        if explicit and not focus:
-            by_notice = list({h.notice.doc_id: h for h in explicit}.values())
-            if len(by_notice) > 1:  # "第十四条讲了什么": each notice has a （十四）; ask which
-                options = "；".join(f"{h.notice.region}{h.unit.label}{h.unit.heading}" for h in by_notice)
-                return Answer("clarify", f"请问是哪个地区的文件？{options}。可以说“{by_notice[0].notice.short_region}"
-                                         f"{by_notice[0].unit.label}”。",
-                              citations=[Citation.from_unit(h.unit, h.notice) for h in by_notice], hits=hits)
-            return self._compose([_Choice(explicit[0], 1.0, 1.0, [explicit[0].unit.text], True)], hits)
-
-        money = bool(ASKS_MONEY.search(query.question)) and not ASKS_COUNT.search(query.question)
-        choices = sorted((self._choose(h, r, parts or [[]], context, figure, money) for r, h in enumerate(hits, 1)),
-                         key=lambda c: c.score, reverse=True)
+    # -- plans ------------------------------------------------------------------------------------------
+    def _figure(self, query: Query, choices: list[_Choice], hits, catalog: Catalog) -> Answer:
+        """One figure (or what the clause says), from the best unit; with no region named, every
+        other notice that answers about as well is answered for too, each labelled."""
         best = choices[0]
-        if best.unit_coverage < NOT_FOUND_BELOW and not explicit:
-            where = "、".join(query.regions_named) or regions
-            return Answer("not_found", f"没有在{where}的政策文件中找到与这个问题相关的规定。"
-                                       "可以换个说法，或咨询相关部门。", hits=hits)
         picked = [best]
-        if len(query.doc_ids) != 1:  # no region named, or several: each notice answers for itself
-            named = len(query.doc_ids) > 1
-            for doc_id in dict.fromkeys(c.hit.notice.doc_id for c in choices):
-                if doc_id == best.hit.notice.doc_id:
+        if len(query.doc_ids) != 1 and query.scope_from != "argument":
+            named = len(query.doc_ids) > 1 and bool(query.regions_named)
+            for doc_id in dict.fromkeys(c.notice.doc_id for c in choices):
+                if doc_id == best.notice.doc_id:
                     continue
-                other = next(c for c in choices if c.hit.notice.doc_id == doc_id)
+                other = next(c for c in choices if c.notice.doc_id == doc_id)
                 close = named or other.score >= SECOND_REGION_RATIO * best.score
-                if close and other.unit_coverage >= NOT_FOUND_BELOW and (other.has_figure or not figure):
+                if close and other.unit_coverage >= NOT_FOUND_BELOW and (other.has_figure or not query.wants_figure):
                     picked.append(other)
-        if figure and not best.has_figure and len(picked) == 1:
-            return self._no_figure(best, hits)
-        picked = [c for c in picked if c.has_figure or not figure] or picked
-        return self._compose(picked, hits)
+        if query.wants_figure and not best.has_figure and len(picked) == 1:
+            return self._no_figure(best, hits, catalog, query)
+        picked = [c for c in picked if c.has_figure or not query.wants_figure] or picked
+        lead = self._premise(query, picked[0])
+        return self._compose(_ordered(catalog, picked) if len(picked) > 1 else picked, hits, catalog,
+                             lead=lead, query=query)
 
-    def _validity(self, query: Query, hits: list[Hit]) -> Answer:
+    def _premise(self, query: Query, choice: _Choice) -> str:
+        """"是的。" / "不是。" for a figure the asker wants confirmed, when the quote states one to compare."""
+        if not query.premise:
+            return ""
+        stated = [a for s in choice.sentences for a in _amounts(s)]
+        comparable = [a for a in stated if any(a.unit == p.unit or not p.unit for p in query.premise)]
+        if not comparable:
+            return ""
+        confirmed = all(contains_amount(p, comparable) for p in query.premise)
+        return "是的。" if confirmed else "不是，实际规定如下。"
+
+    def _list(self, query: Query, choices: list[_Choice], hits, catalog: Catalog) -> Answer:
+        """Every notice in scope that covers the topic, final before draft, in force before ended,
+        each labelled; up to LIST_MAX_PER_NOTICE units of one notice."""
+        floor = max(NOT_FOUND_BELOW, choices[0].unit_coverage * SECOND_REGION_RATIO)
+        picked: list[_Choice] = []
+        per_notice: dict[str, int] = {}
+        for c in choices:
+            if c.unit_coverage < floor or (query.wants_figure and not c.has_figure and per_notice.get(c.notice.doc_id)):
+                continue
+            if per_notice.get(c.notice.doc_id, 0) >= LIST_MAX_PER_NOTICE:
+                continue
+            per_notice[c.notice.doc_id] = per_notice.get(c.notice.doc_id, 0) + 1
+            picked.append(c)
+        return self._compose(_ordered(catalog, picked), hits, catalog, several_label=len(per_notice) > 1)
+
+    def _who(self, query: Query, choices: list[_Choice], hits, catalog: Catalog) -> Answer:
+        """Whom to ask: the 责任单位 of the clause, else its section's lead department."""
+        picked = [choices[0]] + [c for c in choices[1:] if c.notice.doc_id != choices[0].notice.doc_id
+                                 and len(query.doc_ids) != 1 and c.unit_coverage >= NOT_FOUND_BELOW
+                                 and c.score >= SECOND_REGION_RATIO * choices[0].score][:2]
+        lines, citations = [], []
+        for c in _ordered(catalog, picked):
+            unit, notice = c.unit, c.notice
+            what = unit.heading or (c.sentences[0] if c.sentences else unit.label)
+            if unit.responsible:
+                who = f"责任单位是{unit.responsible}"
+            elif unit.lead_department:
+                who = f"所在的“{unit.section}”部分由{unit.lead_department}牵头"
+            else:
+                who = "文件没有写明负责部门，" + NEXT_STEP.rstrip("。")
+            lines.append(f"{notice.region}：{notice.quoted_title}{unit.label}“{what}”，{who}。")
+            citations.append(Citation.from_unit(unit, notice))
+        return Answer("answered", "\n".join(lines), citations=citations, hits=hits,
+                      notes=catalog.notes_for_all(c.notice for c in picked))
+
+    def _how(self, query: Query, choices: list[_Choice], hits, catalog: Catalog) -> Answer:
+        """How to apply: the unit's sentences about applying; if it says nothing, whom to ask."""
+        best = choices[0]
+        unit, notice = best.unit, best.notice
+        said = [s for s in sentences(unit.text) if APPLY_WORDS.search(s) and not s.startswith(unit.label)]
+        departments = "、".join(unit.departments)
+        if said:
+            body = f"根据{notice.quoted_title}{unit.label}：{''.join(said[:MAX_SENTENCES])}"
+            if departments:
+                body += f"\n具体办理可咨询{departments}。"
+            status = "answered"
+        else:
+            ask = f"可咨询{departments}，或拨打12345政务服务便民热线。" if departments else NEXT_STEP
+            body = (f"{notice.quoted_title}{unit.label}（“{unit.heading or best.sentences[0]}”）"
+                    f"没有写明申请方式和流程。{ask}")
+            status = "not_found"
+        return Answer(status, body, citations=[Citation.from_unit(unit, notice)], hits=hits,
+                      notes=catalog.notes(notice))
+
+    def _validity(self, query: Query, hits: list[Hit], catalog: Catalog) -> Answer:
         """Is it final, is it still in force: the closing paragraph that says so, plus the notes."""
         doc_ids = query.doc_ids or tuple(dict.fromkeys(h.notice.doc_id for h in hits))
         picked = []
-        titles = "".join(h.notice.title for h in hits)
-        topic = [t for t in self._terms(VALIDITY_WORDS.sub(" ", query.question), hits) if t not in titles]
         for doc_id in doc_ids:
             mine = [h for h in hits if h.notice.doc_id == doc_id]
-            if topic:
-                topical = [self._choose(h, r, [topic], [], False) for r, h in enumerate(mine, 1)]
-                topical = [c for c in topical if c.hit.unit.kind == "clause" and c.unit_coverage >= 0.6]
+            if query.topic:
+                topical = [self._choose(h, r, [list(query.topic)], [], False, ()) for r, h in enumerate(mine, 1)]
+                topical = [c for c in topical if c.unit.kind == "clause" and c.unit_coverage >= 0.6]
                 if topical:
                     picked.append(max(topical, key=lambda c: c.score))
-            closing = next((h for h in mine if h.unit.kind == "closing" and "有效" in h.unit.text), None)
+            closing = next((h for h in mine if h.unit.kind in ("closing", "clause") and "有效" in h.unit.text
+                            and re.search(r"有效期|实施有效|起施行|起实施", h.unit.text)), None)
             if closing:
-                said = [s for s in sentences(closing.unit.text) if "有效" in s]
+                said = [s for s in sentences(closing.unit.text) if "有效" in s or "施行" in s]
                 picked.append(_Choice(closing, 1.0, 1.0, said, False))
         if not picked:
             notices = list(dict.fromkeys(h.notice for h in hits if h.notice.doc_id in doc_ids))
             return Answer("not_found", "政策文件中没有写明实施期限。", hits=hits,
-                          notes=notes_for_all(notices, self.settings.today))
-        return self._compose(picked, hits, always_notes=True)
+                          notes=catalog.notes_for_all(notices))
+        return self._compose(picked, hits, catalog, several_label=False)
 
-    def _no_figure(self, choice: _Choice, hits: list[Hit]) -> Answer:
-        unit, notice = choice.hit.unit, choice.hit.notice
+    def _clause(self, explicit: list[Hit], hits, catalog: Catalog) -> Answer:
+        by_notice = list({h.notice.doc_id: h for h in explicit}.values())
+        if len(by_notice) > 1:  # "第十四条讲了什么": each notice has a （十四）; ask which
+            options = "；".join(f"{h.notice.region}{h.unit.label}{h.unit.heading}" for h in by_notice)
+            return Answer("clarify", f"请问是哪个地区的文件？{options}。可以说“{by_notice[0].notice.short_region}"
+                                     f"{by_notice[0].unit.label}”。",
+                          citations=[Citation.from_unit(h.unit, h.notice) for h in by_notice], hits=hits)
+        hit = explicit[0]
+        return self._compose([_Choice(hit, 1.0, 1.0, [hit.unit.text], True)], hits, catalog)
+
+    def _no_figure(self, choice: _Choice, hits, catalog: Catalog, query: Query) -> Answer:
+        unit, notice = choice.unit, choice.notice
+        what = "利率或比例" if query.units and "%" in query.units and "元" not in query.units else "具体的金额或标准"
         text = (f"{notice.quoted_title}{unit.label}涉及这方面内容（“{unit.heading or choice.sentences[0]}”），"
-                f"但没有写明具体的金额或标准：{''.join(choice.sentences)}")
-        return Answer("not_found", text, notes=notes_for(notice, self.settings.today),
-                      citations=[Citation.from_unit(unit, notice)], hits=hits)
+                f"但没有写明{what}：{''.join(choice.sentences)}")
+        if unit.departments:
+            text += f"\n具体标准可咨询{'、'.join(unit.departments)}。"
+        return Answer("not_found", text, citations=[Citation.from_unit(unit, notice)], hits=hits,
+                      notes=catalog.notes(notice))
 
-    def _compose(self, picked: list[_Choice], hits: list[Hit], always_notes: bool = False) -> Answer:
-        lines, notes, citations = [], [], []
-        several = len({c.hit.notice.doc_id for c in picked}) > 1
+    def _other_place(self, query: Query, hits, catalog: Catalog) -> Answer:
+        places = "、".join(query.unknown_places)
+        return Answer("not_found", f"目前没有收录{places}的政策文件，无法回答{places}的问题。"
+                                   f"已收录的地区有：{catalog.regions_text()}，可以问这些地区的补贴、奖励标准和办理部门。"
+                                   f"{places}的政策{NEXT_STEP}", hits=hits)
+
+    def _not_covered(self, query: Query, hits, catalog: Catalog) -> Answer:
+        where = "、".join(query.regions_named) or catalog.regions_text()
+        return Answer("not_found", f"没有在{where}的政策文件中找到与这个问题相关的规定。"
+                                   f"可以换个说法再问，或{NEXT_STEP}", hits=hits)
+
+    # -- writing it out -------------------------------------------------------------------------------
+    def _compose(self, picked: list[_Choice], hits: list[Hit], catalog: Catalog, lead: str = "",
+                 several_label: bool | None = None, query: Query | None = None) -> Answer:
+        lines, citations = [], []
+        several = len({c.notice.doc_id for c in picked}) > 1 if several_label is None else several_label
         for c in picked:
-            unit, notice = c.hit.unit, c.hit.notice
-            quote = "".join(c.sentences)
-            quote = quote[len(unit.clause):] if unit.clause and quote.startswith(unit.clause) else quote
+            unit, notice = c.unit, c.notice
+            quote = "".join(focus(s, query.own_text, query.topic) if query and query.topic else s
+                            for s in c.sentences)
+            quote = quote[len(unit.label):] if unit.clause and quote.startswith(unit.label) else quote
             prefix = f"{notice.region}：" if several else ""
-            lines.append(f"{prefix}根据{notice.quoted_title}{unit.label}：{quote}")
-            citations.append(Citation.from_unit(unit, notice))
-            notes += [n for n in notes_for(notice, self.settings.today) if n not in notes]
-        if several and not always_notes:
-            lines.insert(0, "各地规定如下：")
-        return Answer("answered", "\n".join(lines), citations=citations, hits=hits, notes=notes)
+            path = self._path(c)
+            lines.append(f"{prefix}根据{notice.quoted_title}{path or unit.label}：{quote}")
+            cite = Citation.from_unit(unit, notice, path=path)
+            if cite not in citations:
+                citations.append(cite)
+        if lead:
+            lines.insert(0, lead)
+        return Answer("answered", "\n".join(lines), citations=citations, hits=hits,
+                      notes=catalog.notes_for_all(c.notice for c in picked))
+
+    @staticmethod
+    def _path(choice: _Choice) -> str:
+        """The finest citation that holds every quoted sentence: an item's path, else the unit's label."""
+        unit = choice.unit
+        if not unit.items or not choice.starts:
+            return ""
+        found = {unit.item_at(s) for s in choice.starts}
+        if len(found) != 1 or None in found:
+            return ""
+        return next(iter(found)).path
+
+
+__all__ = ["ExtractiveAnswerer", "coverage", "has_figure", "sentences", "term_weight", "variants"]

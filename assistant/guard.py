@@ -2,12 +2,15 @@
 as a value, in one of the clauses it cites (1.5万元 = 15000元; ％ = %)."""
 from __future__ import annotations
 
+from .notes import FIXED_PHRASES
 from .numbers import format_amount, unsupported_amounts
 from .types import Answer
 
 
 def figure_problems(answer: Answer) -> list[str]:
     """The figures in the answer text that no cited clause contains, formatted for a message."""
-    # The notice titles and clause labels quoted in the answer are sources too (《…（2025年版）》).
-    sources = [c.text for c in answer.citations] + [f"{c.doc_title}{c.clause}" for c in answer.citations]
+    # The notice titles, clause labels and paths quoted in the answer are sources too (《…（2025年版）》,
+    # （五）2.（1）), and so are policyqa's own fixed phrases (the 12345 hotline).
+    sources = [c.text for c in answer.citations] + [f"{c.doc_title}{c.clause}{c.path}{c.version}"
+                                                    for c in answer.citations] + list(FIXED_PHRASES)
     return [format_amount(a) for a in unsupported_amounts(answer.answer, sources)]

@@ -75,12 +75,12 @@ class LLMAnswerer(Answerer):
 
     # ------------------------------------------------------------------ public --
 
-    def answer(self, query: Query, history: list[Message], hits: list[Hit]) -> Answer:
-        *_, final = self._run(query, history, hits, streaming=False)
+    def answer(self, query: Query, history: list[Message], hits: list[Hit], catalog=None) -> Answer:
+        *_, final = self._run(query, history, hits, streaming=False, catalog=catalog)
         return final
 
-    def stream(self, query: Query, history: list[Message], hits: list[Hit]) -> Iterator[str | Answer]:
-        return self._run(query, history, hits, streaming=True)
+    def stream(self, query: Query, history: list[Message], hits: list[Hit], catalog=None) -> Iterator[str | Answer]:
+        return self._run(query, history, hits, streaming=True, catalog=catalog)
 
     def condense(self, question: str, history: list[Message]) -> str | None:
         """The follow-up `question` rewritten to stand alone, for retrieval; None if that fails."""
@@ -106,8 +106,8 @@ class LLMAnswerer(Answerer):
     # ------------------------------------------------------------------ answer flow --
 
     def _run(self, query: Query, history: list[Message], hits: list[Hit],
-             streaming: bool) -> Iterator[str | Answer]:
-        base = replace(self.fallback.answer(query, history, hits), mode="extractive")
+             streaming: bool, catalog=None) -> Iterator[str | Answer]:
+        base = replace(self.fallback.answer(query, history, hits, catalog), mode="extractive")
         if base.status != "answered" or not hits:  # nothing for the model to write from
             yield from _whole(base, streaming)
             return
@@ -139,7 +139,8 @@ class LLMAnswerer(Answerer):
             text = "".join(parts).strip()
             verdict = check(text, sources, status=base.status)
             if verdict.ok:
-                notes = notes_for_all(dict.fromkeys(s.notice for s in verdict.cited), self.settings.today)
+                cited = dict.fromkeys(s.notice for s in verdict.cited)
+                notes = catalog.notes_for_all(cited) if catalog else notes_for_all(cited, self.settings.today)
                 if streaming and notes:
                     yield "\n\n" + "\n".join(n.text for n in notes)
                 yield Answer(status=base.status, body=text, mode="llm", hits=hits, notes=notes,

@@ -6,6 +6,11 @@ from datetime import date
 
 from .types import Note, Notice
 
+# Where to ask when the notices do not answer: the same words in every reply. The guard counts them as a
+# source (12345 is a phone number, not a figure a clause must contain).
+NEXT_STEP = "可拨打12345政务服务便民热线，或到当地政务服务中心咨询。"
+FIXED_PHRASES = (NEXT_STEP, "12345政务服务便民热线")
+
 
 def notes_for(notice: Notice, today: date) -> list[Note]:
     notes = []

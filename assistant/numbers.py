@@ -75,6 +75,8 @@ PER_PREFIX = re.compile(rf"每(?P<per>{UNIT_RE})")
 RANGE_SEP = re.compile(r"[ \t]*(?:-|~|—|–|〜|至|到)[ \t]*")
 LIST_GAP = re.compile(r"[ \t]*[、和及或与][ \t]*")
 ASCII_LETTER = re.compile(r"[A-Za-z]")
+PHONE_BEFORE = re.compile(r"(?:拨打|致电|电话|热线|传真|手机|号码)[：:]?\s*$")
+PHONE_AFTER = re.compile(r"\s*(?:政务服务便民热线|便民服务热线|服务热线|热线|电话)")
 
 
 @dataclass
@@ -159,6 +161,8 @@ def _is_label(norm: str, start: int, num_end: int, fig: _Figure) -> bool:
             or (after and after in "版级星档代号") or norm[fig.end:fig.end + 1] == "级":  # 500吨级
         return True
     if fig.unit is None and not fig.scaled:
+        if PHONE_BEFORE.search(norm[max(0, start - 6):start]) or PHONE_AFTER.match(norm, num_end):
+            return True  # 拨打12345热线, 电话：0570-1234567: a number to call, not a figure
         if (before and before in "“\"+") or (after and after in "”\"+"):
             return True
         if before and after and before in "(〔[【" and after in ")〕]】":
@@ -281,9 +285,14 @@ def normalize_numerals(text: str) -> str:
 # How people type amounts in a chat: 1万5 (= 1.5万), 2千5, 1.5w, 15k.
 _MULT_DIGIT = re.compile(r"(?<![\d.])(\d+)(万|千)(\d)(?![\d.万千百亿%])")
 _LATIN_MULT = re.compile(r"(?<![A-Za-z])(\d+(?:\.\d+)?)\s*([wWkK])(?![A-Za-z])")
+_COUNTED_MULT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?|[一两二三四五六七八九十])\s*个\s*(亿|万)")  # 一个亿, 两个亿
+
+
+_CN_SMALL = {c: str(i) for i, c in enumerate("零一二三四五六七八九十")} | {"两": "2"}
 
 
 def _colloquial(text: str) -> str:
+    text = _COUNTED_MULT.sub(lambda m: f"{_CN_SMALL.get(m.group(1), m.group(1))}{m.group(2)}", text)
     text = _MULT_DIGIT.sub(lambda m: f"{m.group(1)}.{m.group(3)}{m.group(2)}", text)
     return _LATIN_MULT.sub(lambda m: m.group(1) + ("万" if m.group(2) in "wW" else "千"), text)
 

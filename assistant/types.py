@@ -230,13 +230,41 @@ class Answer:
 
 @dataclass(frozen=True)
 class Query:
-    """A question as understood before retrieval (see assistant/understanding.py)."""
+    """The complete understanding of one turn, built once (assistant/understanding.py) and read by
+    retrieval and the answerer; nothing downstream parses the question again."""
 
     question: str  # as asked, cleaned
     search_text: str  # standalone text for retrieval (follow-ups merged, numerals normalised)
-    doc_ids: tuple[str, ...] = ()  # notices the question restricts to (by region named); () = all
-    regions_named: tuple[str, ...] = ()  # regions named and found in the corpus
-    unknown_places: tuple[str, ...] = ()  # places named that no notice covers (杭州…)
+    own_text: str = ""  # this turn's words, numerals normalised, region names removed
+    intent: Intent = "about"
+    topic: tuple[str, ...] = ()  # this turn's own topic terms (no region, asking or clause words)
+    context: tuple[str, ...] = ()  # topic terms carried from the conversation (a follow-up)
+    parts: tuple[tuple[str, ...], ...] = ()  # the topic terms of each sub-question
+    doc_ids: tuple[str, ...] = ()  # notices in scope (region and version chosen); () = all
+    regions_named: tuple[str, ...] = ()  # regions in scope by name (the question's, the conversation's)
+    unknown_places: tuple[str, ...] = ()  # places named (or carried) that no notice covers (杭州…)
     clause_numbers: tuple[int, ...] = ()  # explicit clause references: 第十四条 -> 14
     amounts: tuple[Amount, ...] = ()  # figures in the question (一万五 -> 15000元)
-    follow_up: bool = False  # resolved against the conversation
+    conditions: tuple[Amount, ...] = ()  # the figures that describe the asker's case (3万㎡, 投了50万)
+    premise: tuple[Amount, ...] = ()  # a figure the asker wants confirmed ("补贴是2万吧")
+    wants_figure: bool = False  # the answer must state an amount, rate or count
+    money: bool = False  # a sum or rate (补多少), not a count (几家)
+    units: tuple[str, ...] = ()  # the base units a figure that answers may have (% for 利率); () any
+    version_year: int | None = None  # a version asked for (2024年版, 去年)
+    version_missing: bool = False  # … that no notice in scope has
+    follow_up: bool = False  # leans on the previous turn (its topic or its region)
+    scope_from: str = ""  # where the region came from: question | conversation | argument | ""
+    chinese: bool = True  # the question has Chinese text to work on
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What a conversation has established by the end of a turn, carried into the next one."""
+
+    topic: tuple[str, ...] = ()  # the turn's topic terms (its own, or carried)
+    search_text: str = ""  # its standalone text, region names removed
+    doc_ids: tuple[str, ...] = ()  # the notices its region named
+    regions: tuple[str, ...] = ()
+    unknown_places: tuple[str, ...] = ()  # a refused place stays in scope until another is named
+    version_year: int | None = None
+    intent: str = ""

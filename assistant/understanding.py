@@ -1,30 +1,86 @@
-"""Understanding a question before retrieval: validation, the regions it names, explicit clause
-references, numerals, and follow-ups resolved against the conversation.
+"""Understanding a turn, once: what is asked (intent), about what (topic terms, sub-questions), for
+which notices (regions, version), with which figures (a premise to check, the asker's conditions),
+and what the conversation so far carries into it.
+
+    query = understand("那金东呢？", history, catalog)
+
+The result is a `Query`; retrieval and the answerer read its fields and never parse the question
+again. The conversation's earlier user turns are understood in order and folded into a
+`Conversation` (topic, region, version), so a follow-up that names only a region keeps the topic,
+one that names only a new topic keeps the region, and a refused place stays refused.
 """
 from __future__ import annotations
 
 import re
-
 import jieba.posseg
 from pypinyin import lazy_pinyin
 
+from .catalog import Catalog
 from .keywords import tokenize
 from .numbers import extract_amounts, normalize_numerals
 from .parsing import CN_NUMERAL, clause_number
-from .types import Message, Notice, Query
+from .types import Amount, Conversation, Message, Notice, Query
 
+# ---------------------------------------------------------------------------------------- words --
 # 第十四条 / 第14条 / 十四条 / （十四） / (14) / 第十四项
-CLAUSE_REF = re.compile(rf"第\s*([{CN_NUMERAL}\d]+)\s*[条项款]|(?<![{CN_NUMERAL}\d])([{CN_NUMERAL}\d]+)\s*条"
-                        rf"|[（(]\s*([{CN_NUMERAL}\d]+)\s*[）)]")
+CLAUSE_REF = re.compile(rf"第\s*([{CN_NUMERAL}\d]{{1,6}})\s*[条项款]|(?<![{CN_NUMERAL}\d])([{CN_NUMERAL}\d]{{1,6}})\s*条"
+                        rf"|[（(]\s*([{CN_NUMERAL}\d]{{1,6}})\s*[）)]")
 # Places that name no single notice's region and need no refusal.
 GENERIC_PLACES = frozenset({"中国", "全国", "国家", "浙江", "浙江省", "省", "市", "区", "县", "本地", "当地",
-                            "国内", "长三角", "四省边际", "华东"})
+                            "国内", "长三角", "四省边际", "华东", "我市", "本市", "我区", "本区", "我县", "本县"})
 # Development zones and ports inside a region (金义新区) are not other regions.
 AREA_SUFFIXES = ("新区", "园区", "片区", "开发区", "港区", "产业园")
 # A follow-up leans on the previous question: "那燃油车呢？", "还有呢", "如果是二手车".
-FOLLOW_UP = re.compile(r"^(那|那么|那要是|还有|另外|再问|如果是|要是|换成|同样|这个|那个)|呢[？?。！!]*$")
+FOLLOW_UP = re.compile(r"^(那|那么|那要是|还有|另外|再问|如果是|要是|换成|同样|这个|那个|它|这项|该)|"
+                       r"(呢|还有吗|也有吗|也是吗|一样吗)[？?。！!]*$")
+# Words that ask about "it" without naming a topic: "最多能拿多少", "补贴标准呢", "怎么申请".
+ASKING_WORDS = frozenset("拿 领 补 给 奖 发 享受 申请 补贴 补助 奖励 标准 金额 条件 要求 办理 能拿 能领 最高 上限 "
+                         "怎么办 多久 期限 时间 流程 最多能 最高能 一共 总共 部门 负责 找 谁 管 单位 材料 "
+                         "办 哪个 去 联系 咨询".split())
+
+# Intents, tried in this order; the first that matches wins (a clause lookup needs no topic).
+ASKS_VALIDITY = re.compile(r"还有效|有效期|是否有效|有效吗|仍然?有效|失效|过期|到期|实施期|期限|还能申请|现在还|"
+                           r"正式文件|正式发布|正式的|定稿|征求意见|哪一年实施|什么时候实施|哪年实施|什么时候开始|"
+                           r"什么时候截止|废止|作废")
+VALIDITY_WORDS = re.compile(r"还?有效期?|是否|失效|过期|到期|期限|还能申请|现在还|正式文件|正式发布|正式的|定稿|"
+                            r"征求意见稿?|实施期|哪一?年实施|什么时候|是不是|吗|了没有|这个|政策|废止|作废")
+ASKS_WHO = re.compile(r"哪个部门|哪些部门|什么部门|哪个单位|哪家单位|找谁|找哪|谁负责|谁管|哪里管|归谁|由谁|"
+                      r"主管部门|负责部门|责任单位|谁牵头|哪个部门牵头|牵头部门|牵头单位|哪个局|向谁|问谁|联系谁")
+ASKS_HOW = re.compile(r"怎么申请|如何申请|怎样申请|怎么申报|如何申报|怎么办理|如何办理|怎么领|如何领|怎么拿|"
+                      r"去哪(?:里|儿)?(?:申请|办|领)|申请流程|办理流程|申报流程|需要(?:什么|哪些)材料|申请材料|"
+                      r"申请条件|怎么兑现|如何兑现|在哪申请|手续")
+ASKS_LIST = re.compile(r"有哪些|哪些|都有什么|有什么(?:补贴|补助|奖励|政策|支持|优惠|措施)|有几种|几类|分别|列一下|"
+                       r"列出|所有的?|都有啥|有啥(?:补贴|补助|奖励|政策|支持|优惠)")
+ASKS_FIGURE = re.compile(r"多少|几[万千百个家项人条所座]?|最高|最多|最低|上限|标准|金额|额度|比例|多大|多高|多久|"
+                         r"补多少|奖多少|给多少|能拿|能领|能得|能补|能奖|钱|预算|资金|规模|目标|达到|分别")
+ASKS_MONEY = re.compile(r"补多少|奖多少|补贴|补助|奖励|资助|奖金|钱|能补|能奖|多少万|资金|经费|保费")
+ASKS_COUNT = re.compile(r"几[个家项人条所座类张]|多少[个家项人条所座类张亩吨公里套辆场]")
+ASKS_YES_NO = re.compile(r"吗[？?]?$|吧[？?]?$|能不能|可不可以|是不是|有没有|对不对|对吗|是吗")
+ASKS_HOW_MUCH = re.compile(r"多少|几[万千百个家项人条所座类张]?|标准|比例|额度|金额")
+ASKS_CLAUSE = re.compile(r"讲了?什么|说了?什么|写了?什么|内容|是什么|讲的啥|说的啥|原文|全文")
+# A figure the asker states to have it confirmed: "补贴是2万吧", "能补2万吗", "奖励有5万对吗".
+PREMISE_BEFORE = re.compile(r"(?:补贴|补助|奖励|资助|奖补|奖金|补|奖|给|拿|领|发|是|有|为)\s*(?:了|到|能|可以)?\s*$")
+PREMISE_WINDOW = 6
+# Words that only shape the intent; they are not what the question is about.
+INTENT_WORDS = frozenset("部门 单位 负责 找 谁 管 申请 申报 办理 流程 材料 手续 兑现 领取 办 咨询 联系 哪个 哪里 "
+                         "有效 有效期 失效 过期 到期 期限 废止 版 年版 版本 内容 原文 全文 讲 讲了 说 写 列 列出 "
+                         "哪些 分别 种 类 年 月 日 年度".split())
+# What kind of figure answers: a rate must be a %, a duration a time, an area an area.
+ASKS_UNITS = [
+    (re.compile(r"利率|比例|比率|百分之|百分比|费率|贴息率|几成|占比|几个点"), ("%", "个百分点")),
+    (re.compile(r"多久|多长时间|几年|几个月|多少年|多少天|几天|期限多长"), ("年", "个月", "月", "日", "天")),
+    (re.compile(r"多少亩|几亩|面积多大|多少平方|多大面积"), ("亩", "平方米", "平方公里")),
+]
+SUB_QUESTION = re.compile(r"[？?；;。！!]|，(?=[^，]*(?:多少|几|哪些|什么))")
+NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八九十百千万亿个]+$")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Versions: 2024年版 / 2024版 / 2024年的政策; 去年 / 今年 / 前年 (from the date the question is asked).
+VERSION_YEAR = re.compile(r"(20\d{2})\s*年?\s*(?:版|的(?:政策|文件|版本|规定|标准))")
+RELATIVE_YEAR = {"前年": -2, "去年": -1, "上一年": -1, "今年": 0, "本年度": 0}
+RELATIVE_YEAR_RE = re.compile("|".join(RELATIVE_YEAR))
 
 
+# ---------------------------------------------------------------------------------- small readers --
 def clause_numbers(text: str) -> tuple[int, ...]:
     out = []
     for m in CLAUSE_REF.finditer(text):
@@ -35,17 +91,6 @@ def clause_numbers(text: str) -> tuple[int, ...]:
         if n and n < 1000 and n not in out:
             out.append(n)
     return tuple(out)
-
-
-def regions_named(text: str, notices: list[Notice]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(doc_ids, region names) of the notices whose region the text names; longest alias wins."""
-    doc_ids, names = [], []
-    for n in notices:
-        if any(alias in text for alias in n.region_aliases):
-            doc_ids.append(n.doc_id)
-            if n.region not in names:
-                names.append(n.region)
-    return tuple(doc_ids), tuple(names)
 
 
 def _pinyin(text: str) -> str:
@@ -59,9 +104,8 @@ def sounds_like_region(word: str, notices: list[Notice]) -> Notice | None:
                  and len(a) == len(word)), None)
 
 
-def unknown_places(text: str, notices: list[Notice]) -> tuple[str, ...]:
+def unknown_places(text: str, aliases: set[str]) -> tuple[str, ...]:
     """Places the text names (jieba's ns tag) that no notice in the corpus covers."""
-    aliases = [a for n in notices for a in n.region_aliases]
     out = []
     for word, flag in jieba.posseg.lcut(text):
         if not flag.startswith("ns") or word in GENERIC_PLACES or len(word) < 2 or word.endswith(AREA_SUFFIXES):
@@ -72,29 +116,28 @@ def unknown_places(text: str, notices: list[Notice]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def only_regions(question: str, notices: list[Notice]) -> bool:
-    """The question is just a region name ("衢州", "金东区的"): an answer to "哪个地区？"."""
-    rest = question
-    for alias in sorted({a for n in notices for a in n.region_aliases}, key=len, reverse=True):
-        rest = rest.replace(alias, "")
-    return rest != question and not re.sub(r"[\W_的呢吧啊呀是]", "", rest)
+def strip_regions(text: str, aliases: set[str]) -> str:
+    for alias in sorted(aliases, key=len, reverse=True):
+        text = text.replace(alias, " ")
+    return text
 
 
-def is_follow_up(question: str, history: list[Message], notices: list[Notice] = ()) -> bool:
-    """A question that leans on the previous one: "那燃油车呢？", or just a region after "哪个地区？"."""
-    if not any(m.role == "user" for m in history):
-        return False
-    return bool(FOLLOW_UP.search(question)) or only_regions(question, list(notices)) or topicless(question)
-
-
-# Words that ask about "it" without naming a topic: "最多能拿多少", "补贴标准呢", "怎么申请".
-ASKING_WORDS = frozenset("拿 领 补 给 奖 发 享受 申请 补贴 补助 奖励 标准 金额 条件 要求 办理 能拿 能领 最高 上限 "
-                         "怎么办 多久 期限 时间 流程 最多能 最高能 一共 总共".split())
+def only_regions(question: str, aliases: set[str]) -> bool:
+    """The question is just a region name ("衢州", "金东区的呢"): an answer to "哪个地区？"."""
+    rest = strip_regions(question, aliases)
+    return rest != question and not re.sub(r"[\W_的呢吧啊呀是那那么还有]", "", rest)
 
 
 def topicless(question: str) -> bool:
     """The question names no topic of its own (only asking words): it must lean on the last one."""
     return all(t in ASKING_WORDS for t in tokenize(question))
+
+
+def topic_terms(text: str, aliases: set[str]) -> tuple[str, ...]:
+    """The words a question is about: no clause references, region names, figures or intent words."""
+    tokens = tokenize(strip_regions(CLAUSE_REF.sub(" ", text), aliases))
+    return tuple(t for t in dict.fromkeys(tokens) if not any(t in a for a in aliases)
+                 and not NUMERIC.match(t) and t not in INTENT_WORDS)
 
 
 def _district_elsewhere(question: str, notices: list[Notice], doc_ids, places) -> tuple[str, ...]:
@@ -107,40 +150,146 @@ def _district_elsewhere(question: str, notices: list[Notice], doc_ids, places) -
     return tuple(districts) if districts and len(by_parent) == len(doc_ids) else ()
 
 
-def understand(question: str, history: list[Message], notices: list[Notice], *,
-               max_chars: int = 2000, search_text: str | None = None) -> Query:
-    """Build the Query for a cleaned question. ``search_text`` overrides the follow-up merge
-    (an LLM may condense the conversation into a standalone question)."""
+def _intent(question: str, own_topic: tuple[str, ...], clauses: tuple[int, ...], premise) -> str:
+    if clauses and (not own_topic or ASKS_CLAUSE.search(question)):
+        return "clause_lookup"
+    if ASKS_VALIDITY.search(question):
+        return "validity"
+    if ASKS_WHO.search(question):
+        return "who"
+    if ASKS_HOW.search(question):
+        return "how_to_apply"
+    if ASKS_LIST.search(question):
+        return "list"
+    if premise or ASKS_YES_NO.search(question):
+        return "yes_no"
+    if ASKS_FIGURE.search(question):
+        return "figure"
+    return "about"
+
+
+def _split_amounts(text: str, amounts: list[Amount], yes_no: bool) -> tuple[tuple, tuple]:
+    """(conditions, premise): a figure right after a benefit word in a yes/no question is a premise
+    to check ("补贴是2万吧"); the others describe the asker's case ("投了50万", "3万平方米的商场")."""
+    premise, conditions = [], []
+    for a in amounts:
+        before = text[max(0, a.start - PREMISE_WINDOW):a.start]
+        (premise if yes_no and PREMISE_BEFORE.search(before) else conditions).append(a)
+    return tuple(conditions), tuple(premise)
+
+
+def _version_year(text: str, today_year: int) -> int | None:
+    m = VERSION_YEAR.search(text)
+    if m:
+        return int(m.group(1))
+    m = RELATIVE_YEAR_RE.search(text)
+    return today_year + RELATIVE_YEAR[m.group()] if m else None
+
+
+# ------------------------------------------------------------------------------------ one turn --
+def understand(question: str, history: list[Message], catalog: Catalog, *, region_doc_ids: tuple[str, ...] = (),
+               search_text: str | None = None) -> Query:
+    """The Query for a cleaned question after the conversation `history`.
+
+    ``region_doc_ids``: notices an explicit region argument restricts to (a filter the caller
+    chose; it wins over places in the question). ``search_text``: a standalone rewrite of the
+    question (an LLM may condense the conversation); it replaces the follow-up merge for retrieval.
+    """
+    state = Conversation()
+    for turn in [m.content for m in history if m.role == "user"]:
+        state = _fold(_turn(turn, state, catalog), state, catalog)
+    return _turn(question, state, catalog, region_doc_ids=region_doc_ids, search_text=search_text)
+
+
+def _fold(q: Query, before: Conversation, catalog: Catalog) -> Conversation:
+    named = q.scope_from in ("question", "argument")
+    every_version = tuple(dict.fromkeys(v.doc_id for d in q.doc_ids for v in catalog.versions(d)))
+    return Conversation(
+        topic=(q.topic + tuple(t for t in q.context if t not in q.topic)) or before.topic,
+        search_text=q.search_text,
+        doc_ids=every_version if named or q.scope_from == "conversation" else before.doc_ids,
+        regions=q.regions_named if q.scope_from else before.regions,
+        unknown_places=q.unknown_places if (named or q.unknown_places) else before.unknown_places,
+        version_year=q.version_year, intent=q.intent)
+
+
+def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_ids: tuple[str, ...] = (),
+          search_text: str | None = None) -> Query:
+    aliases = catalog.all_aliases()
+    notices = list(catalog.notices.values())
     normalised = normalize_numerals(question)
-    doc_ids, names = regions_named(question, notices)
-    places = unknown_places(question, notices)  # always from this question, never from the history
+    doc_ids, regions = catalog.named_in(question)
+    places = unknown_places(question, aliases)
     slips = {p: sounds_like_region(p, notices) for p in places}
     if any(slips.values()):  # 渠州 is read as 衢州
         found = [n for n in slips.values() if n]
         doc_ids = tuple(dict.fromkeys([*doc_ids, *(n.doc_id for n in found)]))
-        names = tuple(dict.fromkeys([*names, *(n.region for n in found)]))
+        regions = tuple(dict.fromkeys([*regions, *(n.region for n in found)]))
         places = tuple(p for p, n in slips.items() if not n)
     elsewhere = _district_elsewhere(question, notices, doc_ids, places) if doc_ids else ()
     if elsewhere:
-        doc_ids, names, places = (), (), elsewhere
-    follow_up = search_text is None and is_follow_up(question, history, notices)
+        doc_ids, regions, places = (), (), elsewhere
+
+    clauses = clause_numbers(question)
+    own = topic_terms(normalised, aliases | set(places))
+    had_turn = bool(state.search_text)
+    follow = had_turn and (bool(FOLLOW_UP.search(question)) or only_regions(question, aliases)
+                           or topicless(question) or not own)
+    if follow and topicless(question):
+        own = ()  # "最多能拿多少": the topic is the conversation's
+
+    # scope: an explicit argument, else the places this turn names, else what the conversation named
+    scope_from = ""
+    if region_doc_ids:
+        doc_ids, places, scope_from = region_doc_ids, (), "argument"
+        regions = tuple(dict.fromkeys(catalog.notices[d].region for d in doc_ids))
+    elif doc_ids or places:
+        scope_from = "question"
+    elif had_turn and (state.doc_ids or state.unknown_places):
+        doc_ids, regions, places, scope_from = state.doc_ids, state.regions, state.unknown_places, "conversation"
+
+    # topic: a follow-up keeps the conversation's topic as context for its own words
+    context: tuple[str, ...] = ()
     text = search_text or normalised
-    if follow_up:
-        previous = [m.content for m in history if m.role == "user"][-1]
-        text = f"{normalize_numerals(previous)} {normalised}"
-        if not doc_ids and not places:  # the region carries over from the conversation
-            for m in reversed([m for m in history if m.role == "user"]):
-                doc_ids, names = regions_named(m.content, notices)
-                if doc_ids:
-                    break
-    elif search_text and not doc_ids and not places:
-        # A rewritten question may name a region; trust it only if the conversation named it.
-        said = " ".join(m.content for m in history if m.role == "user")
-        named = [n for n in notices if any(a in search_text for a in n.region_aliases)
-                 and any(a in said for a in n.region_aliases)]
-        doc_ids = tuple(n.doc_id for n in named)
-        names = tuple(dict.fromkeys(n.region for n in named))
-    clauses = clause_numbers(question) or (clause_numbers(text) if follow_up else ())
-    return Query(question=question, search_text=text, doc_ids=doc_ids, regions_named=names,
-                 unknown_places=places, clause_numbers=clauses,
-                 amounts=tuple(extract_amounts(normalised)), follow_up=follow_up)
+    if follow and search_text is None:
+        context = tuple(t for t in state.topic if t not in own)
+        own_text = strip_regions(normalised, aliases)
+        text = f"{state.search_text} {own_text}".strip()
+        clauses = clauses or clause_numbers(state.search_text)
+    search = strip_regions(text, aliases) if scope_from else text
+    parts = tuple(p for p in (topic_terms(s, aliases | set(places)) for s in SUB_QUESTION.split(normalised))
+                  if p and set(p) & set(own))
+
+    amounts = tuple(extract_amounts(normalised))
+    yes_no = bool(ASKS_YES_NO.search(question))
+    conditions, premise = _split_amounts(normalised, list(amounts), yes_no)
+    intent = _intent(question, own, clauses, premise)
+    if follow and not own and state.intent in ("who", "how_to_apply", "list", "validity") and intent in ("about", "figure"):
+        intent = state.intent  # "那金东呢？" after "…找哪个部门？" asks the same thing
+    wants_figure = bool(ASKS_FIGURE.search(question)) or bool(amounts)
+    if intent in ("who", "how_to_apply", "validity", "clause_lookup"):
+        wants_figure = False
+    elif yes_no and not amounts and not ASKS_HOW_MUCH.search(question):
+        wants_figure = False  # "走高速要交钱吗": the answer may be a rule (免收通行费), not a figure
+    elif follow and not own and state.intent == "figure":
+        wants_figure = True  # "那金东呢？" after a figure question
+    money = bool(ASKS_MONEY.search(question) or (follow and ASKS_MONEY.search(state.search_text))) \
+        and not ASKS_COUNT.search(question)
+
+    # the kind of figure that answers (a rate, a duration, an area), when one thing is asked
+    units = next((u for pattern, u in ASKS_UNITS if pattern.search(question)), ()) if len(parts) <= 1 else ()
+    if not units and money:
+        units = ("元", "美元", "%")
+    version_year = _version_year(question, catalog.today.year)
+    if version_year is None and follow:
+        version_year = state.version_year
+    scoped, version_found = catalog.scope(doc_ids, version_year) if (doc_ids or not places) else ((), True)
+    if not doc_ids and not places and set(scoped) == set(catalog.notices):
+        scoped = ()  # every notice: no filter
+    return Query(
+        question=question, search_text=search, own_text=strip_regions(normalised, aliases).strip(), intent=intent, topic=own, context=context, parts=parts,
+        doc_ids=scoped, regions_named=regions, unknown_places=places, clause_numbers=clauses,
+        amounts=amounts, conditions=conditions, premise=premise, wants_figure=wants_figure, money=money,
+        units=units,
+        version_year=version_year, version_missing=version_year is not None and not version_found,
+        follow_up=follow, scope_from=scope_from, chinese=bool(CJK.search(question)))

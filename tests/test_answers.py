@@ -48,7 +48,7 @@ def test_every_figure_is_in_a_cited_clause(assistant):
 class WrongFigureAnswerer(Answerer):
     """A real answerer that states a figure its citation does not contain (as a bad LLM might)."""
 
-    def answer(self, query, history, hits):
+    def answer(self, query, history, hits, catalog=None):
         top = hits[0]
         return Answer("answered", f"根据{top.notice.quoted_title}{top.unit.label}：补贴10万元/辆。",
                       [Citation.from_unit(top.unit, top.notice)], mode="llm")

@@ -36,7 +36,7 @@ def test_hit_at_1_over_the_set(assistant):
 def test_region_named_in_question_restricts_search(assistant):
     from assistant.understanding import understand
 
-    q = understand("金东区低保标准多少", [], assistant.notices())
+    q = understand("金东区低保标准多少", [], assistant.catalog)
     assert q.doc_ids == ("jindong-2025-draft",)
     hits = assistant.retriever.search(q, k=8)
     assert hits and {h.notice.doc_id for h in hits} == {"jindong-2025-draft"}
@@ -45,7 +45,7 @@ def test_region_named_in_question_restricts_search(assistant):
 def test_clause_reference_and_numerals_understood(assistant):
     from assistant.understanding import understand
 
-    notices = assistant.notices()
+    notices = assistant.catalog
     assert understand("衢州第十四条", [], notices).clause_numbers == (14,)
     assert understand("衢州（十四）讲什么", [], notices).clause_numbers == (14,)
     assert understand("十四条是什么", [], notices).clause_numbers == (14,)
@@ -60,7 +60,7 @@ def test_clause_reference_and_numerals_understood(assistant):
 def test_homophone_slip_and_unknown_places(assistant):
     from assistant.understanding import understand
 
-    notices = assistant.notices()
+    notices = assistant.catalog
     assert understand("渠州燃油车补贴多少", [], notices).doc_ids == ("quzhou-2025",)
     assert understand("杭州市新能源汽车补贴", [], notices).unknown_places == ("杭州市",)
     assert understand("金华婺城区人才购房补贴", [], notices).doc_ids == ()
