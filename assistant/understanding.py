@@ -264,7 +264,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     yes_no = bool(ASKS_YES_NO.search(question))
     conditions, premise = _split_amounts(normalised, list(amounts), yes_no)
     intent = _intent(question, own, clauses, premise)
-    if follow and not own and state.intent in ("who", "how_to_apply", "list", "validity") and intent in ("about", "figure"):
+    if follow and not own and state.intent and intent in ("about", "figure"):
         intent = state.intent  # "那金东呢？" after "…找哪个部门？" asks the same thing
     wants_figure = bool(ASKS_FIGURE.search(question)) or bool(amounts)
     if intent in ("who", "how_to_apply", "validity", "clause_lookup"):
