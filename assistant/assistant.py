@@ -17,7 +17,7 @@ from .guard import figure_problems
 from .index import ClauseIndex, IngestReport
 from .notices import load_corpus
 from .parsing import clause_number, to_numeral
-from .retrieval import Retriever
+from .retrieval import Retriever, evidence_hits
 from .settings import Settings, load_settings
 from .types import Answer, Citation, Hit, Message, Notice, Unit
 from .understanding import understand
@@ -25,6 +25,7 @@ from .validation import clean_question
 
 log = logging.getLogger(__name__)
 RETRIEVE_K = 8
+RETRIEVE_K_LIST = 24  # a list answer looks across every notice in scope
 
 
 def content_text(content) -> str:
@@ -160,17 +161,10 @@ class Assistant:
         if condense and turns:
             search_text = condense(text, turns)
         query = self._query(text, turns, region, search_text)
-        hits = self.retriever.search(query, k=RETRIEVE_K)
-        if query.intent == "validity":  # "还有效吗": the paragraphs that state the period
-            hits += self._validity_hits(query, hits)
+        retriever = self.retriever
+        hits = retriever.search(query, k=RETRIEVE_K_LIST if query.intent == "list" else RETRIEVE_K)
+        hits += evidence_hits(retriever, query, hits)  # "还有效吗": the paragraphs that state the period
         return query, turns, hits
-
-    def _validity_hits(self, query, hits: list[Hit]) -> list[Hit]:
-        have = {h.unit.unit_id for h in hits}
-        scope = set(query.doc_ids or self.retriever.notices)
-        return [Hit(unit=u, notice=self.retriever.notices[u.doc_id], score=0.0) for u in self.retriever.units
-                if u.kind in ("closing", "clause") and "有效" in u.text and u.doc_id in scope
-                and u.unit_id not in have and (u.kind == "closing" or "有效期" in u.text)]
 
     def ask(self, question: str, history=None, region: str | None = None) -> Answer:
         query, turns, hits = self._prepare(question, history, region)

@@ -46,6 +46,7 @@ FRACTION = re.compile(r"[一二三四五六七八九十]分之[一二三四五�
 SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 # Sentences that tell how to apply: who accepts it, what to hand in, by when.
 BENEFIT_BEFORE = re.compile(r"补贴|补助|奖励|资助|奖补|给予|最高|最多|不超过|封顶|上限|安排|额度")
+RESPONSIBLE_WORDS = re.compile(r"[\u4e00-\u9fff]{2,12}(?:局|委|办|中心|部门|政府|管委会)[^。；]{0,12}(?:负责|牵头|受理|主管)")
 APPLY_WORDS = re.compile(r"申请|申报|办理|兑现|材料|流程|程序|受理|提交|登记|备案|认定|审核|核定|公示|拨付|"
                          r"网上|线上|窗口|平台|凭|持")
 
@@ -362,16 +363,30 @@ class ExtractiveAnswerer(Answerer):
         for c in _ordered(catalog, picked):
             unit, notice = c.unit, c.notice
             what = unit.heading or (c.sentences[0] if c.sentences else unit.label)
+            said = self._responsibility(c, hits)
             if unit.responsible:
-                who = f"责任单位是{unit.responsible}"
+                who = f"责任单位是{unit.responsible}。"
             elif unit.lead_department:
-                who = f"所在的“{unit.section}”部分由{unit.lead_department}牵头"
+                who = f"所在的“{unit.section}”部分由{unit.lead_department}牵头。"
+            elif said:
+                who = f"文件中写明：{said[1]}（{said[0].label}）"
             else:
-                who = "文件没有写明负责部门，" + NEXT_STEP.rstrip("。")
-            lines.append(f"{notice.region}：{notice.quoted_title}{unit.label}“{what}”，{who}。")
+                who = "文件没有写明负责部门，" + NEXT_STEP
+            lines.append(f"{notice.region}：{notice.quoted_title}{unit.label}“{what}”，{who}")
             citations.append(Citation.from_unit(unit, notice))
+            if said and not unit.departments:
+                citations.append(Citation.from_unit(said[0], notice))
         return Answer("answered", "\n".join(lines), citations=citations, hits=hits,
                       notes=catalog.notes_for_all(c.notice for c in picked))
+
+    @staticmethod
+    def _responsibility(choice: _Choice, hits: list[Hit]) -> tuple[Unit, str] | None:
+        """A sentence of the same notice that says who is responsible (组织实施, 受理, 负责解释)."""
+        for h in [choice.hit] + [h for h in hits if h.notice.doc_id == choice.notice.doc_id]:
+            for s in sentences(h.unit.text):
+                if RESPONSIBLE_WORDS.search(s):
+                    return h.unit, s
+        return None
 
     def _how(self, query: Query, choices: list[_Choice], hits, catalog: Catalog) -> Answer:
         """How to apply: the unit's sentences about applying; if it says nothing, whom to ask."""

@@ -4,6 +4,7 @@ fusion, restricted to the notices of the regions a question names; explicit clau
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .index import ClauseIndex, Snapshot
@@ -61,3 +62,37 @@ class Retriever:
 
     def unit(self, doc_id: str, number: int) -> Unit | None:
         return next((u for u in self.units if u.doc_id == doc_id and u.kind == "clause" and u.number == number), None)
+
+
+# What an intent needs beside the units that match the topic: the paragraphs that state a notice's period
+# (validity), who is responsible for it (who), how to apply under it (how_to_apply).
+INTENT_EVIDENCE = {
+    "validity": re.compile(r"有效期|实施有效|起施行|起实施|之日起|废止"),
+    "who": re.compile(r"负责|主管部门|牵头|受理|责任单位"),
+    "how_to_apply": re.compile(r"申请|申报|受理|材料|流程|办理|兑现"),
+}
+EVIDENCE_KINDS = ("closing", "clause", "preamble", "letter")
+EVIDENCE_MAX = 6
+
+
+def evidence_hits(retriever: Retriever, query: Query, hits: list[Hit]) -> list[Hit]:
+    """Units of the notices in play that state what the intent asks (the period, the responsible
+    department, how to apply) and that the topic search did not bring; validity evidence only from
+    closing paragraphs and the articles that say so (附则)."""
+    pattern = INTENT_EVIDENCE.get(query.intent)
+    if pattern is None:
+        return []
+    have = {h.unit.unit_id for h in hits}
+    notices = list(dict.fromkeys(h.unit.doc_id for h in hits)) or list(query.doc_ids)
+    scope = set(query.doc_ids or notices)
+    out: list[Hit] = []
+    for u in retriever.units:
+        if u.doc_id not in scope or u.doc_id not in notices or u.unit_id in have or u.kind not in EVIDENCE_KINDS:
+            continue
+        if query.intent == "validity" and u.kind == "clause" and not re.search(r"有效期|起施行|之日起", u.text):
+            continue
+        if query.intent != "validity" and u.kind == "clause" and not query.clause_numbers:
+            continue  # a clause about another topic says nothing general about whom to ask or how
+        if pattern.search(u.text):
+            out.append(Hit(unit=u, notice=retriever.notices[u.doc_id], score=0.0))
+    return out[:EVIDENCE_MAX * max(1, len(notices))]
