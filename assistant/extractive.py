@@ -41,14 +41,16 @@ LIST_MAX_PER_NOTICE = 2  # a list answer quotes at most this many units of one n
 UNKNOWN_WORD_WEIGHT = 3.0  # a word jieba has never seen is more often a typo than a rare topic
 IDENTIFIER = re.compile(r"^(?=.*[a-z])[a-z0-9+]+$")  # 5a, etc, cmi: names, not typos
 IDENTIFIER_WEIGHT = 10.0
+NEAR_TOP_RATIO = 0.7  # parts of a sentence that match the question this close to the best are its topic
 PURPOSE = ("支持", "用于", "用以", "重点支持", "主要用于")  # "…安排资金15.48亿元，支持科技创新"
 FRACTION = re.compile(r"[一二三四五六七八九十]分之[一二三四五六七八九十]")
 SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 # Sentences that tell how to apply: who accepts it, what to hand in, by when.
 BENEFIT_BEFORE = re.compile(r"补贴|补助|奖励|资助|奖补|给予|最高|最多|不超过|封顶|上限|安排|额度")
 RESPONSIBLE_WORDS = re.compile(r"[\u4e00-\u9fff]{2,12}(?:局|委|办|中心|部门|政府|管委会)[^。；]{0,12}(?:负责|牵头|受理|主管)")
-APPLY_WORDS = re.compile(r"申请|申报|办理|兑现|材料|流程|程序|受理|提交|登记|备案|认定|审核|核定|公示|拨付|"
-                         r"网上|线上|窗口|平台|凭|持")
+APPLY_WORDS = re.compile(r"申请|申报|申领|受理|提交|材料|流程|程序|办理|兑付|兑现|登记|备案|报名")
+# A rule that says what the asker must do or hold ("使用ETC记账卡的…", "凭…领取"): how it is obtained.
+ELIGIBILITY_WORDS = re.compile(r"使用|凭|持有?|须|需|应当|通过[^。，]{0,10}(?:验收|审核|认定)")
 
 
 def term_weight(term: str) -> float:
@@ -78,15 +80,19 @@ def coverage(terms, text: str) -> float:
 
 
 def figure_near_topic(sentence: str, terms, units: tuple[str, ...] = ()) -> bool:
-    """Whether the sentence gives a figure for the question's topic: in the comma-separated part
-    that best matches the question or the two after it, or, when that part states a purpose
-    ("…安排资金15.48亿元，支持科技创新"), in the part before it."""
+    """Whether the sentence gives a figure for the question's topic: in a comma-separated part that
+    matches the question about as well as the best one, or in the two after it, or, when that part
+    states a purpose ("…安排资金15.48亿元，支持科技创新"), in the part before it."""
     parts = [p for p in sentence.split("，") if p]
     if not parts:
         return False
-    top = max(range(len(parts)), key=lambda i: coverage(terms, parts[i]))
-    start = top - 1 if top > 0 and parts[top].startswith(PURPOSE) else top
-    return any(has_figure(p, units) for p in parts[start:top + 3])
+    covs = [coverage(terms, p) for p in parts]
+    best = max(covs)
+    for top in (i for i, c in enumerate(covs) if c >= NEAR_TOP_RATIO * best):
+        start = top - 1 if top > 0 and parts[top].startswith(PURPOSE) else top
+        if any(has_figure(p, units) for p in parts[start:top + 3]):
+            return True
+    return False
 
 
 def _is_condition(sentence: str, a: Amount) -> bool:
@@ -121,6 +127,8 @@ def condition_fit(sentence: str, conditions: tuple[Amount, ...]) -> int:
     return fit
 
 
+NOT_QUALIFIED = "按您说的情况，达不到文件规定的条件，不符合；文件规定如下。"
+CASE_OPENS = re.compile(r"^(?:对|凡|其中|另外)")
 # The thing an enumerated element is about: "燃油车" in "燃油车最高补贴1.3万元/辆".
 ELEMENT_SUBJECT = re.compile(r"^(?:对|给予|其中)?(?P<subject>[^\d，、；。（）()“”]{2,12}?)(?=最高|最多|最低|每|按|补贴|补助|奖励|资助|给予|\d)")
 
@@ -130,15 +138,25 @@ def _subject(element: str) -> str:
     return m.group("subject") if m else ""
 
 
-def focus(sentence: str, asked: str, terms: tuple[str, ...] = ()) -> str:
-    """The sentence cut to the enumerated elements the question names: "新能源汽车最高补贴1.5万元/辆、
-    燃油车最高补贴1.3万元/辆" asked about 燃油车 keeps "燃油车最高补贴1.3万元/辆". Elements are cut only
-    when each has its own subject and figure, the question names one of them exactly, and the cut ones
-    share no word with the question."""
+def focus(sentence: str, query: Query) -> str:
+    """The sentence cut to what this question asks, never rewording a figure: the tier the asker's
+    figure reaches, the enumerated element the question names, the case ("对…，给予…") it is about."""
+    if query.conditions:
+        sentence = _tier(sentence, query.conditions)
+    sentence = _element(sentence, query.own_text, query.topic)
+    if len(query.parts) <= 1 and query.topic:
+        sentence = _case(sentence, query.topic)
+    return sentence
+
+
+def _element(sentence: str, asked: str, terms: tuple[str, ...]) -> str:
+    """"新能源汽车最高补贴1.5万元/辆、燃油车最高补贴1.3万元/辆" asked about 燃油车 keeps "燃油车最高补贴
+    1.3万元/辆". Elements are cut only when each has its own subject and figure, the question names one of
+    them (as written or by a synonym), and the cut ones share no word with the question."""
     named = {v for t in terms if len(t) >= 2 for v in variants(t)}
 
     def exact(subject: str) -> bool:
-        return subject in asked
+        return subject in asked or subject in named
 
     def shares(subject: str) -> bool:
         return exact(subject) or any(t in subject for t in named)
@@ -157,6 +175,53 @@ def focus(sentence: str, asked: str, terms: tuple[str, ...] = ()) -> str:
         if keep and len(keep) < len(elements):
             tail = part[len(part.rstrip("。；")):]
             return "，".join([*parts[:k], "、".join(keep) + tail, *parts[k + 1:]])
+    return sentence
+
+
+def _case(sentence: str, terms: tuple[str, ...]) -> str:
+    """"对“小升规”的服务业企业，给予每家10万元…，对月度升规的服务业企业，给予每家15万元…" asked about
+    月度升规 keeps the second case. A case opens with 对/凡/其中; cases are cut only when each states a
+    figure and the kept ones match the question's words strictly better."""
+    parts = re.split(r"(?<=[，；])", sentence)
+    opens = [i for i, p in enumerate(parts) if CASE_OPENS.match(p)]
+    if len(opens) < 2:
+        return sentence
+    bounds = list(zip(opens, opens[1:] + [len(parts)]))
+    cases = ["".join(parts[a:b]) for a, b in bounds]
+    if not all(has_figure(c) for c in cases):
+        return sentence
+    covs = [coverage(terms, c) for c in cases]
+    best = max(covs)
+    keep = [c for c, v in zip(cases, covs) if v >= best - 1e-9]
+    if best <= 0 or len(keep) == len(cases):
+        return sentence
+    text = "".join(parts[:opens[0]]) + "".join(keep)
+    return text[:-1] + "。" if text and text[-1] in "，；" else text
+
+
+def _tier(sentence: str, conditions: tuple[Amount, ...]) -> str:
+    """"达到300批次补助2.5万元、350批次3万元、400批次以上3.5万元" for an asker at 360批次 keeps
+    "达到350批次3万元": among enumerated tiers, each with one threshold in the asker's unit, the
+    highest one the asker reaches (the lowest one not exceeded, for upper limits)."""
+    parts = sentence.split("，")
+    for k, part in enumerate(parts):
+        elements = part.split("、")
+        if len(elements) < 2:
+            continue
+        for c in conditions:
+            marks = [[a for a in _amounts(e) if a.unit == c.unit] for e in elements]
+            if not all(len(m) == 1 for m in marks) or not all(len(_amounts(e)) >= 2 for e in elements):
+                continue
+            values = [m[0].value for m in marks]
+            upper = all(m[0].bound == "max" for m in marks)
+            reached = [i for i, v in enumerate(values) if (c.value <= v if upper else c.value >= v)]
+            if not reached:
+                return sentence  # below every tier: the asker's case does not qualify (see condition_fit)
+            pick = min(reached, key=lambda i: values[i]) if upper else max(reached, key=lambda i: values[i])
+            lead = elements[0][:marks[0][0].start] if pick else ""
+            chosen = lead + elements[pick].strip()
+            tail = "" if chosen.endswith(("。", "；")) or k + 1 < len(parts) else "。"
+            return "，".join([*parts[:k], chosen + tail, *parts[k + 1:]])
     return sentence
 
 
@@ -247,10 +312,12 @@ class ExtractiveAnswerer(Answerer):
 
     # -- scoring --------------------------------------------------------------------------------------
     def _rank(self, query: Query, hits: list[Hit], units: tuple[str, ...] | None = None) -> list[_Choice]:
+        """Every topic hit scored (not the evidence added for the intent), best first."""
         units = query.units if units is None else units
         parts = [list(p) for p in query.parts] or [list(query.topic)]
+        topical = [h for h in hits if not h.evidence] or hits
         return sorted((self._choose(h, r, parts, list(query.context), query.wants_figure, units, query.conditions)
-                       for r, h in enumerate(hits, 1)), key=lambda c: c.score, reverse=True)
+                       for r, h in enumerate(topical, 1)), key=lambda c: c.score, reverse=True)
 
     def _choose(self, hit: Hit, rank: int, parts: list[list[str]], context: list[str], figure: bool,
                 units: tuple[str, ...], conditions: tuple[Amount, ...] = ()) -> _Choice:
@@ -324,7 +391,7 @@ class ExtractiveAnswerer(Answerer):
         if query.wants_figure and not best.has_figure and len(picked) == 1:
             return self._no_figure(best, hits, catalog, query)
         picked = [c for c in picked if c.has_figure or not query.wants_figure] or picked
-        lead = self._premise(query, picked[0])
+        lead = self._premise(query, picked[0]) or self._qualifies(query, picked[0])
         return self._compose(_ordered(catalog, picked) if len(picked) > 1 else picked, hits, catalog,
                              lead=lead, query=query)
 
@@ -332,12 +399,21 @@ class ExtractiveAnswerer(Answerer):
         """"是的。" / "不是。" for a figure the asker wants confirmed, when the quote states one to compare."""
         if not query.premise:
             return ""
-        stated = [a for s in choice.sentences for a in _amounts(s)]
+        stated = [a for s in choice.sentences for a in _amounts(focus(s, query))]
         comparable = [a for a in stated if any(a.unit == p.unit or not p.unit for p in query.premise)]
         if not comparable:
             return ""
         confirmed = all(contains_amount(p, comparable) for p in query.premise)
         return "是的。" if confirmed else "不是，实际规定如下。"
+
+    @staticmethod
+    def _qualifies(query: Query, choice: _Choice) -> str:
+        """"不符合" when the asker's own figure misses the condition the quoted rule sets (2000标箱 against
+        "全年达到3000标箱及以上"); nothing when it meets it or nothing compares."""
+        if not query.conditions:
+            return ""
+        fits = [condition_fit(focus(s, query), query.conditions) for s in choice.sentences]
+        return NOT_QUALIFIED if fits and min(fits) < 0 and max(fits) <= 0 else ""
 
     def _list(self, query: Query, choices: list[_Choice], hits, catalog: Catalog) -> Answer:
         """Every notice in scope that covers the topic, final before draft, in force before ended,
@@ -394,6 +470,8 @@ class ExtractiveAnswerer(Answerer):
         unit, notice = best.unit, best.notice
         said = [s for s in sentences(unit.text) if APPLY_WORDS.search(s) and not s.startswith(unit.label)]
         departments = "、".join(unit.departments)
+        if not said:  # no procedure: the rule that says what the asker must use or hold, if any
+            said = [s for s in best.sentences if ELIGIBILITY_WORDS.search(s)]
         if said:
             body = f"根据{notice.quoted_title}{unit.label}：{''.join(said[:MAX_SENTENCES])}"
             if departments:
@@ -467,8 +545,7 @@ class ExtractiveAnswerer(Answerer):
         several = len({c.notice.doc_id for c in picked}) > 1 if several_label is None else several_label
         for c in picked:
             unit, notice = c.unit, c.notice
-            quote = "".join(focus(s, query.own_text, query.topic) if query and query.topic else s
-                            for s in c.sentences)
+            quote = "".join(focus(s, query) if query else s for s in c.sentences)
             quote = quote[len(unit.label):] if unit.clause and quote.startswith(unit.label) else quote
             prefix = f"{notice.region}：" if several else ""
             path = self._path(c)

@@ -83,10 +83,11 @@ def expand(tokens: list[str]) -> list[str]:
     return out
 
 
-def tokenize(text: str) -> list[str]:
-    """Search-engine segmentation, lower-cased, punctuation and stopwords dropped."""
+def tokenize(text: str, hmm: bool = True) -> list[str]:
+    """Search-engine segmentation, lower-cased, punctuation and stopwords dropped. ``hmm=False`` keeps
+    jieba from coining words (a question's "消费券发" would become 消费/券发, matching nothing)."""
     tokens = []
-    for tok in jieba.lcut_for_search(text):
+    for tok in jieba.lcut_for_search(text, HMM=hmm):
         tok = tok.strip().lower()
         if tok and not _PUNCT.match(tok) and tok not in STOPWORDS:
             tokens.append(tok)

@@ -94,5 +94,5 @@ def evidence_hits(retriever: Retriever, query: Query, hits: list[Hit]) -> list[H
         if query.intent != "validity" and u.kind == "clause" and not query.clause_numbers:
             continue  # a clause about another topic says nothing general about whom to ask or how
         if pattern.search(u.text):
-            out.append(Hit(unit=u, notice=retriever.notices[u.doc_id], score=0.0))
+            out.append(Hit(unit=u, notice=retriever.notices[u.doc_id], score=0.0, evidence=True))
     return out[:EVIDENCE_MAX * max(1, len(notices))]

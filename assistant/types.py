@@ -144,6 +144,7 @@ class Hit:
     score: float
     dense_rank: int | None = None
     keyword_rank: int | None = None
+    evidence: bool = False  # added for what the intent needs (the period, whom to ask), not for the topic
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ FOLLOW_UP = re.compile(r"^(那|那么|那要是|还有|另外|再问|如果是|�
 # Words that ask about "it" without naming a topic: "最多能拿多少", "补贴标准呢", "怎么申请".
 ASKING_WORDS = frozenset("拿 领 补 给 奖 发 享受 申请 补贴 补助 奖励 标准 金额 条件 要求 办理 能拿 能领 最高 上限 "
                          "怎么办 多久 期限 时间 流程 最多能 最高能 一共 总共 部门 负责 找 谁 管 单位 材料 "
-                         "办 哪个 去 联系 咨询".split())
+                         "办 哪个 去 联系 咨询 钱 多少钱 能补 能奖 满足 符合 达到 需要 资格 门槛 牵头 归 事 "
+                         "优惠 支持 政策 规定".split())
 
 # Intents, tried in this order; the first that matches wins (a clause lookup needs no topic).
 ASKS_VALIDITY = re.compile(r"还有效|有效期|是否有效|有效吗|仍然?有效|失效|过期|到期|实施期|期限|还能申请|现在还|"
@@ -48,7 +49,7 @@ ASKS_WHO = re.compile(r"哪个部门|哪些部门|什么部门|哪个单位|哪�
                       r"主管部门|负责部门|责任单位|谁牵头|哪个部门牵头|牵头部门|牵头单位|哪个局|向谁|问谁|联系谁")
 ASKS_HOW = re.compile(r"怎么申请|如何申请|怎样申请|怎么申报|如何申报|怎么办理|如何办理|怎么领|如何领|怎么拿|"
                       r"去哪(?:里|儿)?(?:申请|办|领)|申请流程|办理流程|申报流程|需要(?:什么|哪些)材料|申请材料|"
-                      r"申请条件|怎么兑现|如何兑现|在哪申请|手续")
+                      r"怎么兑现|如何兑现|在哪申请|手续|怎么申领|如何申领|怎么报名")
 ASKS_LIST = re.compile(r"有哪些|哪些|都有什么|有什么(?:补贴|补助|奖励|政策|支持|优惠|措施)|有几种|几类|分别|列一下|"
                        r"列出|所有的?|都有啥|有啥(?:补贴|补助|奖励|政策|支持|优惠)")
 ASKS_FIGURE = re.compile(r"多少|几[万千百个家项人条所座]?|最高|最多|最低|上限|标准|金额|额度|比例|多大|多高|多久|"
@@ -64,7 +65,7 @@ PREMISE_WINDOW = 6
 # Words that only shape the intent; they are not what the question is about.
 INTENT_WORDS = frozenset("部门 单位 负责 找 谁 管 申请 申报 办理 流程 材料 手续 兑现 领取 办 咨询 联系 哪个 哪里 "
                          "有效 有效期 失效 过期 到期 期限 废止 版 年版 版本 内容 原文 全文 讲 讲了 说 写 列 列出 "
-                         "哪些 分别 种 类 年 月 日 年度".split())
+                         "哪些 分别 种 类 年 月 日 年度 牵头 归 事 满足 符合 资格 门槛".split())
 # What kind of figure answers: a rate must be a %, a duration a time, an area an area.
 ASKS_UNITS = [
     (re.compile(r"利率|比例|比率|百分之|百分比|费率|贴息率|几成|占比|几个点"), ("%", "个百分点")),
@@ -128,14 +129,15 @@ def only_regions(question: str, aliases: set[str]) -> bool:
     return rest != question and not re.sub(r"[\W_的呢吧啊呀是那那么还有]", "", rest)
 
 
-def topicless(question: str) -> bool:
-    """The question names no topic of its own (only asking words): it must lean on the last one."""
-    return all(t in ASKING_WORDS for t in tokenize(question))
+def topicless(question: str, aliases: set[str] = frozenset()) -> bool:
+    """The question names no topic of its own (only asking words, places): it must lean on the last
+    one, or be asked back."""
+    return all(t in ASKING_WORDS for t in tokenize(strip_regions(question, aliases), hmm=False))
 
 
 def topic_terms(text: str, aliases: set[str]) -> tuple[str, ...]:
     """The words a question is about: no clause references, region names, figures or intent words."""
-    tokens = tokenize(strip_regions(CLAUSE_REF.sub(" ", text), aliases))
+    tokens = tokenize(strip_regions(CLAUSE_REF.sub(" ", text), aliases), hmm=False)
     return tuple(t for t in dict.fromkeys(tokens) if not any(t in a for a in aliases)
                  and not NUMERIC.match(t) and t not in INTENT_WORDS)
 
@@ -234,9 +236,9 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     own = topic_terms(normalised, aliases | set(places))
     had_turn = bool(state.search_text)
     follow = had_turn and (bool(FOLLOW_UP.search(question)) or only_regions(question, aliases)
-                           or topicless(question) or not own)
-    if follow and topicless(question):
-        own = ()  # "最多能拿多少": the topic is the conversation's
+                           or topicless(question, aliases) or not own)
+    if topicless(question, aliases):
+        own = ()  # "最多能拿多少", "补贴有多少": no topic of its own (the conversation's, or ask back)
 
     # scope: an explicit argument, else the places this turn names, else what the conversation named
     scope_from = ""
