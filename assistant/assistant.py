@@ -82,14 +82,19 @@ class Assistant:
         if self._retriever is None:
             self.ensure_index()
             self._retriever = Retriever(self.index, self.index.snapshot())
-            self._catalog = Catalog(self._retriever.notices, self.settings.today)
+            self._catalog = None
         return self._retriever
 
     @property
     def catalog(self) -> Catalog:
         """The notices as a catalogue (regions, versions, notes) for the current index state."""
         if self._catalog is None or self._retriever is None:
-            self._catalog = Catalog(self.retriever.notices, self.settings.today)
+            retriever = self.retriever
+            texts: dict[str, list[str]] = {}
+            for u in retriever.units:
+                texts.setdefault(u.doc_id, []).append(f"{u.heading}\n{u.text}")
+            self._catalog = Catalog(retriever.notices, self.settings.today,
+                                    texts={d: "\n".join(t).lower() for d, t in texts.items()})
         return self._catalog
 
     @property

@@ -38,6 +38,7 @@ def _version_rank(n: Notice) -> tuple:
 class Catalog:
     notices: dict[str, Notice]
     today: date
+    texts: dict[str, str] = field(default_factory=dict)  # each notice's units, joined: what it talks about
     series: dict[str, list[Notice]] = field(init=False)  # newest version first
     aliases: list[tuple[str, str]] = field(init=False)  # (alias, doc_id), longest alias first
 
@@ -88,6 +89,12 @@ class Catalog:
                 start = text.find(alias, start + 1)
         regions = tuple(dict.fromkeys(self.notices[d].region for d in doc_ids))
         return tuple(doc_ids), regions
+
+    # -- words ------------------------------------------------------------------------------------------
+    def mentions(self, term: str, doc_ids=None) -> bool:
+        """Whether any of these notices (all by default) uses the term."""
+        ids = self.texts if doc_ids is None else doc_ids
+        return any(term in self.texts.get(d, "") for d in ids)
 
     # -- versions -----------------------------------------------------------------------------------
     def versions(self, doc_id: str) -> list[Notice]:

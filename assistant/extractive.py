@@ -37,6 +37,7 @@ SENTENCE_WEIGHT, UNIT_WEIGHT, HEADING_WEIGHT, RANK_WEIGHT = 0.5, 0.4, 0.2, 0.1
 CONDITION_BONUS = 0.3  # a sentence whose condition fits the asker's figure (3万㎡ → "3万㎡以上的")
 CONDITION_SIBLING_RATIO = 0.5  # … replaces a closer one whose condition the asker does not meet
 MAX_SENTENCES = 4
+REGION_HINT_MAX = 3  # a not-covered reply names at most this many regions whose notices do cover it
 LIST_MAX_PER_NOTICE = 2  # a list answer quotes at most this many units of one notice
 UNKNOWN_WORD_WEIGHT = 3.0  # a word jieba has never seen is more often a typo than a rare topic
 IDENTIFIER = re.compile(r"^(?=.*[a-z])[a-z0-9+]+$")  # 5a, etc, cmi: names, not typos
@@ -93,6 +94,17 @@ def figure_near_topic(sentence: str, terms, units: tuple[str, ...] = ()) -> bool
         if any(has_figure(p, units) for p in parts[start:top + 3]):
             return True
     return False
+
+
+def _covers(word: str, parts: list[str]) -> bool:
+    """Whether the parts, found inside the word, cover every one of its characters."""
+    seen = set()
+    for p in parts:
+        at = word.find(p)
+        while at >= 0:
+            seen.update(range(at, at + len(p)))
+            at = word.find(p, at + 1)
+    return bool(parts) and len(seen) == len(word)
 
 
 def _is_condition(sentence: str, a: Amount) -> bool:
@@ -300,7 +312,7 @@ class ExtractiveAnswerer(Answerer):
             return self._clause(explicit, hits, catalog)
         choices = self._rank(query, hits)
         best = choices[0]
-        if best.unit_coverage < NOT_FOUND_BELOW and not explicit:
+        if not explicit and (best.unit_coverage < NOT_FOUND_BELOW or self._elsewhere(query, best, catalog)):
             return self._not_covered(query, hits, catalog)
         if query.intent == "who":
             return self._who(query, choices, hits, catalog)
@@ -533,10 +545,44 @@ class ExtractiveAnswerer(Answerer):
                                    f"已收录的地区有：{catalog.regions_text()}，可以问这些地区的补贴、奖励标准和办理部门。"
                                    f"{places}的政策{NEXT_STEP}", hits=hits)
 
+    @staticmethod
+    def _foreign_terms(query: Query, catalog: Catalog) -> list[str]:
+        """Topic words no notice in scope uses but another notice does: the topic is theirs."""
+        if not query.doc_ids or not query.scope_from or not catalog.texts:
+            return []
+        terms = [t for t in dict.fromkeys(query.topic + query.context) if len(t) >= 2]
+        out = []
+        for t in terms:
+            if any(t != o and t in o for o in terms):
+                continue  # 资金 inside 财政资金: the longer word speaks for it
+            if catalog.mentions(t, query.doc_ids) or not catalog.mentions(t):
+                continue
+            parts = [o for o in terms if o != t and o in t and catalog.mentions(o, query.doc_ids)]
+            if _covers(t, parts):
+                continue  # 外贸企业 = 外贸 + 企业, both used in scope: a way of saying, not a topic
+            out.append(t)
+        return out
+
+    def _elsewhere(self, query: Query, best: _Choice, catalog: Catalog) -> bool:
+        """The scope's best unit shares only lesser words with the question, and the word that is
+        missing is one other regions' notices use ("重点实验室" asked of a region that has none)."""
+        foreign = self._foreign_terms(query, catalog)
+        if not foreign:
+            return False
+        text = f"{best.unit.heading}{best.unit.text}".lower()
+        shared = [term_weight(t) for t in dict.fromkeys(query.topic + query.context) if mentions(text, t)]
+        return max(term_weight(t) for t in foreign) >= max(shared, default=0.0)
+
     def _not_covered(self, query: Query, hits, catalog: Catalog) -> Answer:
         where = "、".join(query.regions_named) or catalog.regions_text()
-        return Answer("not_found", f"没有在{where}的政策文件中找到与这个问题相关的规定。"
-                                   f"可以换个说法再问，或{NEXT_STEP}", hits=hits)
+        body = f"没有在{where}的政策文件中找到与这个问题相关的规定。"
+        foreign = self._foreign_terms(query, catalog)
+        if foreign:
+            others = [n.region for d, n in catalog.notices.items() if d not in query.doc_ids
+                      and catalog.in_force(d) and any(catalog.mentions(t, (d,)) for t in foreign)]
+            if others:
+                body += f"{'、'.join(dict.fromkeys(others[:REGION_HINT_MAX]))}的政策文件中有相关内容，可以问那里的规定。"
+        return Answer("not_found", f"{body}可以换个说法再问，或{NEXT_STEP}", hits=hits)
 
     # -- writing it out -------------------------------------------------------------------------------
     def _compose(self, picked: list[_Choice], hits: list[Hit], catalog: Catalog, lead: str = "",

@@ -152,6 +152,19 @@ def _district_elsewhere(question: str, notices: list[Notice], doc_ids, places) -
     return tuple(districts) if districts and len(by_parent) == len(doc_ids) else ()
 
 
+def _compound(question: str, place: str, catalog: Catalog) -> str:
+    """中欧班列, 长三角一体化: a place name that begins a longer term the notices use is part of a topic,
+    not a region asked about. Returns that term, or ""."""
+    at = question.find(place)
+    if at < 0 or not catalog.texts:
+        return ""
+    rest = jieba.lcut(question[at + len(place):], HMM=False)
+    if not rest or not CJK.match(rest[0]):
+        return ""
+    term = place + rest[0]
+    return term if catalog.mentions(term.lower()) else ""
+
+
 def _intent(question: str, own_topic: tuple[str, ...], clauses: tuple[int, ...], premise) -> str:
     if clauses and (not own_topic or ASKS_CLAUSE.search(question)):
         return "clause_lookup"
@@ -222,6 +235,8 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     normalised = normalize_numerals(question)
     doc_ids, regions = catalog.named_in(question)
     places = unknown_places(question, aliases)
+    compounds = tuple(c for c in (_compound(question, p, catalog) for p in places) if c)
+    places = tuple(p for p in places if not any(c.startswith(p) for c in compounds))
     slips = {p: sounds_like_region(p, notices) for p in places}
     if any(slips.values()):  # 渠州 is read as 衢州
         found = [n for n in slips.values() if n]
@@ -234,6 +249,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
 
     clauses = clause_numbers(question)
     own = topic_terms(normalised, aliases | set(places))
+    own += tuple(c for c in compounds if c not in own)
     had_turn = bool(state.search_text)
     follow = had_turn and (bool(FOLLOW_UP.search(question)) or only_regions(question, aliases)
                            or topicless(question, aliases) or not own)
