@@ -20,7 +20,7 @@ from jieba.analyse import default_tfidf
 
 from .answering import Answerer
 from .catalog import Catalog
-from .keywords import mentions, variants
+from .keywords import mentions, tokenize, variants
 from .notes import NEXT_STEP
 from .numbers import contains_amount, extract_amounts
 from .settings import Settings
@@ -547,20 +547,17 @@ class ExtractiveAnswerer(Answerer):
 
     @staticmethod
     def _foreign_terms(query: Query, catalog: Catalog) -> list[str]:
-        """Topic words no notice in scope uses but another notice does: the topic is theirs."""
+        """Topic words (whole words: 实验室, not 实验) that no notice in scope uses but another notice
+        does: the topic is theirs."""
         if not query.doc_ids or not query.scope_from or not catalog.texts:
             return []
-        terms = [t for t in dict.fromkeys(query.topic + query.context) if len(t) >= 2]
         out = []
-        for t in terms:
-            if any(t != o and t in o for o in terms):
-                continue  # 资金 inside 财政资金: the longer word speaks for it
-            if catalog.mentions(t, query.doc_ids) or not catalog.mentions(t):
+        for w in query.words:
+            if catalog.mentions(w, query.doc_ids) or not catalog.mentions(w):
                 continue
-            parts = [o for o in terms if o != t and o in t and catalog.mentions(o, query.doc_ids)]
-            if _covers(t, parts):
-                continue  # 外贸企业 = 外贸 + 企业, both used in scope: a way of saying, not a topic
-            out.append(t)
+            parts = [p for p in tokenize(w, hmm=False) if p != w and len(p) >= 2 and catalog.mentions(p, query.doc_ids)]
+            if not _covers(w, parts):  # 外贸企业 = 外贸 + 企业, both used in scope: a way of saying it
+                out.append(w)
         return out
 
     def _elsewhere(self, query: Query, best: _Choice, catalog: Catalog) -> bool:

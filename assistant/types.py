@@ -240,6 +240,7 @@ class Query:
     intent: Intent = "about"
     topic: tuple[str, ...] = ()  # this turn's own topic terms (no region, asking or clause words)
     context: tuple[str, ...] = ()  # topic terms carried from the conversation (a follow-up)
+    words: tuple[str, ...] = ()  # the topic as whole words (实验室, not 实验), own and carried
     parts: tuple[tuple[str, ...], ...] = ()  # the topic terms of each sub-question
     doc_ids: tuple[str, ...] = ()  # notices in scope (region and version chosen); () = all
     regions_named: tuple[str, ...] = ()  # regions in scope by name (the question's, the conversation's)
@@ -263,6 +264,7 @@ class Conversation:
     """What a conversation has established by the end of a turn, carried into the next one."""
 
     topic: tuple[str, ...] = ()  # the turn's topic terms (its own, or carried)
+    words: tuple[str, ...] = ()  # the same topic as whole words
     search_text: str = ""  # its standalone text, region names removed
     doc_ids: tuple[str, ...] = ()  # the notices its region named
     regions: tuple[str, ...] = ()

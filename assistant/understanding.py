@@ -16,7 +16,7 @@ import jieba.posseg
 from pypinyin import lazy_pinyin
 
 from .catalog import Catalog
-from .keywords import tokenize
+from .keywords import STOPWORDS, tokenize
 from .numbers import extract_amounts, normalize_numerals
 from .parsing import CN_NUMERAL, clause_number
 from .types import Amount, Conversation, Message, Notice, Query
@@ -142,6 +142,13 @@ def topic_terms(text: str, aliases: set[str]) -> tuple[str, ...]:
                  and not NUMERIC.match(t) and t not in INTENT_WORDS)
 
 
+def topic_words(text: str, aliases: set[str]) -> tuple[str, ...]:
+    """The topic as whole words (precise segmentation, no coined words): 省级/重点/实验室."""
+    words = jieba.lcut(strip_regions(CLAUSE_REF.sub(" ", text), aliases), HMM=False)
+    return tuple(dict.fromkeys(w.lower() for w in words if len(w) >= 2 and CJK.search(w) and w not in STOPWORDS
+                               and w not in ASKING_WORDS and w not in INTENT_WORDS and not NUMERIC.match(w)))
+
+
 def _district_elsewhere(question: str, notices: list[Notice], doc_ids, places) -> tuple[str, ...]:
     """金华婺城区 / 金华市兰溪市: a city that a notice's region belongs to is named (金华 → 金东区's
     notice), but with another district or county in it. Returns those places."""
@@ -221,6 +228,7 @@ def _fold(q: Query, before: Conversation, catalog: Catalog) -> Conversation:
     every_version = tuple(dict.fromkeys(v.doc_id for d in q.doc_ids for v in catalog.versions(d)))
     return Conversation(
         topic=(q.topic + tuple(t for t in q.context if t not in q.topic)) or before.topic,
+        words=q.words or before.words,
         search_text=q.search_text,
         doc_ids=every_version if named or q.scope_from == "conversation" else before.doc_ids,
         regions=q.regions_named if q.scope_from else before.regions,
@@ -268,9 +276,12 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
 
     # topic: a follow-up keeps the conversation's topic as context for its own words
     context: tuple[str, ...] = ()
+    words = topic_words(normalised, aliases | set(places)) if own else ()
+    words += tuple(c for c in compounds if c not in words)
     text = search_text or normalised
     if follow and search_text is None:
         context = tuple(t for t in state.topic if t not in own)
+        words += tuple(w for w in state.words if w not in words)
         own_text = strip_regions(normalised, aliases)
         text = f"{state.search_text} {own_text}".strip()
         clauses = clauses or clause_numbers(state.search_text)
@@ -305,7 +316,8 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     if not doc_ids and not places and set(scoped) == set(catalog.notices):
         scoped = ()  # every notice: no filter
     return Query(
-        question=question, search_text=search, own_text=strip_regions(normalised, aliases).strip(), intent=intent, topic=own, context=context, parts=parts,
+        question=question, search_text=search, own_text=strip_regions(normalised, aliases).strip(), intent=intent,
+        topic=own, context=context, words=words, parts=parts,
         doc_ids=scoped, regions_named=regions, unknown_places=places, clause_numbers=clauses,
         amounts=amounts, conditions=conditions, premise=premise, wants_figure=wants_figure, money=money,
         units=units,
