@@ -182,10 +182,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_chat)
 
     s = sub.add_parser("eval", help="run the eval suite and print the scores")
-    s.add_argument("--set", dest="set_path", help="cases JSONL (default evals/cases.jsonl)")
+    s.add_argument("--set", dest="set_paths", action="append", metavar="FILE",
+                   help="cases JSONL; repeat for several sets (default evals/cases.jsonl)")
+    s.add_argument("--corpus", metavar="DIR", help="the notices folder the sets ask about (default: POLICYQA_CORPUS "
+                   "or ./corpus); another folder gets its own index under the data dir")
     s.add_argument("--mode", choices=["extractive", "llm"], default="extractive")
-    s.add_argument("--report", metavar="DIR", help="write report.md and a chart here")
-    s.add_argument("--check", action="store_true", help="exit non-zero below the thresholds in evals/thresholds.json")
+    s.add_argument("--report", metavar="DIR", help="write report.md and a chart here (other sets than "
+                   "cases.jsonl in DIR/<set name>)")
+    s.add_argument("--check", action="store_true", help="exit non-zero below a set's thresholds "
+                   "(evals/<set name>.thresholds.json; evals/thresholds.json for cases.jsonl)")
+    s.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=None,
+                   help="score the generic chunk retriever too (default: on for the default corpus only)")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("feedback", help="feedback and question log")

@@ -13,8 +13,13 @@ from .scoring import METRICS, CaseResult
 DEFAULT_REPORT_DIR = PROJECT_ROOT / "reports" / "eval"
 LABELS = {
     "answer_accuracy": "answer accuracy", "citation_accuracy": "citation accuracy",
-    "not_found_accuracy": "not_found accuracy", "false_not_found_rate": "false not_found (answerable)",
+    "notices_cited": "all expected notices cited",
+    "not_found_accuracy": "not_found accuracy", "clarify_accuracy": "clarify accuracy",
+    "false_not_found_rate": "false not_found (answerable)",
     "wrong_figure_rate": "wrong-figure rate", "must_mention": "must_mention compliance",
+    "departments_named": "department named", "must_mention_any": "one of must_mention_any (next step …)",
+    "no_forbidden_figure": "no forbidden figure", "must_not_mention": "premise not confirmed (must_not_mention)",
+    "version_ok": "versions labelled / kept",
     "hit@1": "gold clause hit@1", "hit@3": "gold clause hit@3",
     "context_hit@1": "context hit@1 (figures)", "context_hit@3": "context hit@3 (figures)",
 }
@@ -36,8 +41,10 @@ def _rows(summary: dict, baseline: dict | None) -> list[list[str]]:
     base = baseline or {}
     rows = []
     for key in METRICS:
-        rows.append([LABELS[key], _fmt(summary[key]),
-                     _fmt(base.get("dense", {}).get(key)), _fmt(base.get("hybrid", {}).get(key))])
+        row = [LABELS[key], _fmt(summary[key]), _fmt(base.get("dense", {}).get(key)),
+               _fmt(base.get("hybrid", {}).get(key))]
+        if any(cell != "–" for cell in row[1:]):  # a metric that applies to no case of the set is left out
+            rows.append(row)
     rows.append(["false not_found (count)", str(summary["false_not_found"]), "–", "–"])
     rows.append(["failing cases", f"{summary['failed']} / {summary['cases']}", "–", "–"])
     if summary.get("fallbacks"):
@@ -46,13 +53,16 @@ def _rows(summary: dict, baseline: dict | None) -> list[list[str]]:
     return rows
 
 
-KIND_COLUMNS = ("answer_accuracy", "citation_accuracy", "not_found_accuracy", "wrong_figure_rate",
-                "must_mention", "hit@1", "hit@3", "context_hit@1", "context_hit@3")
-KIND_HEADERS = ["kind", "n", "answer", "citation", "not_found", "wrong fig", "must_mention", "hit@1",
-                "hit@3", "ctx@1", "ctx@3", "base ctx@1", "base ctx@3", "hybrid ctx@1", "hybrid ctx@3", "p50 ms"]
+KIND_COLUMNS = ("answer_accuracy", "citation_accuracy", "notices_cited", "not_found_accuracy", "clarify_accuracy",
+                "wrong_figure_rate", "must_mention", "departments_named", "must_mention_any", "no_forbidden_figure",
+                "must_not_mention", "version_ok", "hit@1", "hit@3", "context_hit@1", "context_hit@3")
+KIND_HEADERS = ["kind", "n", "answer", "citation", "notices", "not_found", "clarify", "wrong fig", "must_mention",
+                "dept", "any (next step)", "no forbidden", "not confirmed", "version", "hit@1", "hit@3", "ctx@1",
+                "ctx@3", "base ctx@1", "base ctx@3", "hybrid ctx@1", "hybrid ctx@3", "p50 ms"]
 
 
-def _kind_rows(run) -> list[list[str]]:
+def _kind_table(run) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the by-kind table; a column that applies to no case is left out."""
     def v(m):
         return "–" if not m or m.get("value") is None else f"{m['value']:.2f}"
 
@@ -65,7 +75,8 @@ def _kind_rows(run) -> list[list[str]]:
                      v(b.get("dense", {}).get("context_hit@1")), v(b.get("dense", {}).get("context_hit@3")),
                      v(b.get("hybrid", {}).get("context_hit@1")), v(b.get("hybrid", {}).get("context_hit@3")),
                      str(s["latency_p50_ms"])])
-    return rows
+    keep = [i for i in range(len(KIND_HEADERS)) if i < 2 or any(row[i] != "–" for row in rows)]
+    return [KIND_HEADERS[i] for i in keep], [[row[i] for i in keep] for row in rows]
 
 
 def _text_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -98,7 +109,7 @@ def format_table(run) -> str:
             for name, ids in categories(run.results).items()]
     return "\n\n".join([head, _text_table(SUMMARY_HEADERS, _rows(run.summary, run.baseline)),
                         "By kind (value; n in the overall table):",
-                        _text_table(KIND_HEADERS, _kind_rows(run)),
+                        _text_table(*_kind_table(run)),
                         "Failure categories (a case can be in several):\n" + ("\n".join(cats) or "  none")])
 
 
@@ -132,7 +143,13 @@ def _case_md(r: CaseResult) -> str:
     for i, turn in enumerate(c.turns, 1):
         lines.append(f"- turn {i}: {turn}" if len(c.turns) > 1 else f"- question: {turn}")
     lines += [f"- expected: {c.expected_status}; figures {facts}; citations {gold}"
-              + (f"; must mention {'、'.join(c.must_mention)}" if c.must_mention else ""),
+              + (f"; must mention {'、'.join(c.must_mention)}" if c.must_mention else "")
+              + (f"; one of {' / '.join(c.must_mention_any)}" if c.must_mention_any else "")
+              + (f"; departments {'、'.join(c.expected_departments)}" if c.expected_departments else "")
+              + (f"; not {'、'.join(format_amount(f, with_bound=True) for f in c.forbidden_facts)}"
+                 if c.forbidden_facts else "")
+              + (f"; never say {' / '.join(c.must_not_mention)}" if c.must_not_mention else "")
+              + (f"; version {c.version}" if c.version else ""),
               f"- notes: {c.notes}" if c.notes else "",
               f"- got: {r.status}; citations {'、'.join(d + cl for d, cl in r.citations) or '（none）'}; "
               f"top-3 hits {'、'.join(d + cl for d, cl in r.hits[:3]) or '（none）'}"]
@@ -140,6 +157,18 @@ def _case_md(r: CaseResult) -> str:
         lines.append(f"- missing figures: {'、'.join(r.missing)}")
     if r.missing_citations:
         lines.append(f"- missing citations: {'、'.join(d + cl for d, cl in r.missing_citations)}")
+    if r.missing_notices:
+        lines.append(f"- notices not cited: {'、'.join(r.missing_notices)}")
+    if r.missing_departments:
+        lines.append(f"- departments not named: {'、'.join(r.missing_departments)}")
+    if r.mention_any_ok is False:
+        lines.append(f"- says none of: {' / '.join(c.must_mention_any)}")
+    if r.forbidden:
+        lines.append(f"- forbidden figures stated: {'、'.join(r.forbidden)}")
+    if r.said:
+        lines.append(f"- says: {' / '.join(r.said)}")
+    if r.version_issues:
+        lines.append(f"- versions: {'; '.join(r.version_issues)}")
     if r.unsupported:
         lines.append(f"- figures in no cited clause: {'、'.join(r.unsupported)}")
     if r.wrong_region:
@@ -158,7 +187,7 @@ def markdown(run, chart_name: str | None, previous: dict | None) -> str:
     parts = [f"# policyqa eval report — {run.timestamp}", "",
              f"{run.summary['cases']} cases from `{run.set_path}`, mode `{run.mode}`, evaluation date {run.today}.",
              "", _md_table(SUMMARY_HEADERS, _rows(run.summary, run.baseline)), "",
-             _md_table(KIND_HEADERS, _kind_rows(run)), "", NORMALISATION_NOTE, ""]
+             _md_table(*_kind_table(run)), "", NORMALISATION_NOTE, ""]
     if run.baseline:
         parts += [run.baseline["description"], ""]
     if previous:
@@ -185,6 +214,12 @@ def _cjk_font() -> str | None:
     return None
 
 
+CHART_LABELS = {"answer_accuracy": "answer", "citation_accuracy": "citation", "notices_cited": "notices",
+                "not_found_accuracy": "not_found", "clarify_accuracy": "clarify", "must_mention": "must_mention",
+                "departments_named": "dept", "must_mention_any": "next step", "no_forbidden_figure": "no forbidden",
+                "must_not_mention": "not confirmed", "version_ok": "version", "hit@1": "hit@1", "hit@3": "hit@3"}
+
+
 def chart(run, previous: dict | None, path: Path) -> None:
     """Bars: this run vs the previous run (left); context hit, policyqa vs baseline (right)."""
     import matplotlib
@@ -195,7 +230,7 @@ def chart(run, previous: dict | None, path: Path) -> None:
     font = _cjk_font()
     if font:
         plt.rcParams["font.family"] = [font]
-    metrics = ["answer_accuracy", "citation_accuracy", "not_found_accuracy", "must_mention", "hit@1", "hit@3"]
+    metrics = [k for k in CHART_LABELS if (run.summary.get(k) or {}).get("value") is not None]
 
     def values(overall: dict, keys) -> list[float]:
         return [(overall.get(k) or {}).get("value") or 0.0 for k in keys]
@@ -203,8 +238,9 @@ def chart(run, previous: dict | None, path: Path) -> None:
     def quality(overall: dict) -> list[float]:
         return values(overall, metrics) + [1 - values(overall, ["wrong_figure_rate"])[0]]
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [7, 3]})
-    names = ["answer", "citation", "not_found", "must_mention", "hit@1", "hit@3", "no wrong fig"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(6 + len(metrics), 4.8),
+                                      gridspec_kw={"width_ratios": [len(metrics) + 1, 3]})
+    names = [CHART_LABELS[k] for k in metrics] + ["no wrong fig"]
     series = [("this run", quality(run.summary))]
     if previous:
         series.append((f"previous ({previous.get('timestamp', '?')})", quality(previous["overall"])))
