@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import jieba
 from jieba.analyse import default_tfidf
 
 from .answering import Answerer
@@ -39,6 +40,7 @@ CONDITION_SIBLING_RATIO = 0.5  # … replaces a closer one whose condition the a
 MAX_SENTENCES = 4
 REGION_HINT_MAX = 3  # a not-covered reply names at most this many regions whose notices do cover it
 LIST_MAX_PER_NOTICE = 2  # a list answer quotes at most this many units of one notice
+LIST_MAX_UNITS = 10  # … and at most this many in all
 UNKNOWN_WORD_WEIGHT = 3.0  # a word jieba has never seen is more often a typo than a rare topic
 IDENTIFIER = re.compile(r"^(?=.*[a-z])[a-z0-9+]+$")  # 5a, etc, cmi: names, not typos
 IDENTIFIER_WEIGHT = 10.0
@@ -51,7 +53,7 @@ BENEFIT_BEFORE = re.compile(r"补贴|补助|奖励|资助|奖补|给予|最高|�
 RESPONSIBLE_WORDS = re.compile(r"[\u4e00-\u9fff]{2,12}(?:局|委|办|中心|部门|政府|管委会)[^。；]{0,12}(?:负责|牵头|受理|主管)")
 APPLY_WORDS = re.compile(r"申请|申报|申领|受理|提交|材料|流程|程序|办理|兑付|兑现|登记|备案|报名")
 # A rule that says what the asker must do or hold ("使用ETC记账卡的…", "凭…领取"): how it is obtained.
-ELIGIBILITY_WORDS = re.compile(r"使用|凭|持有?|须|需|应当|通过[^。，]{0,10}(?:验收|审核|认定)")
+ELIGIBILITY_WORDS = re.compile(r"使用|凭|持有|(?<![必无])须|需要|应当|通过[^。，]{0,10}(?:验收|审核|认定)")
 
 
 def term_weight(term: str) -> float:
@@ -118,28 +120,37 @@ def _is_condition(sentence: str, a: Amount) -> bool:
 
 
 def condition_fit(sentence: str, conditions: tuple[Amount, ...]) -> int:
-    """+1 when a condition of the sentence is met by the asker's figure (3万㎡ vs "3万㎡以上的"),
-    -1 when one is not ("5万㎡以上的"), 0 when none compares (other units, or no condition)."""
-    fit = 0
-    for a in _amounts(sentence):
-        if not _is_condition(sentence, a):
-            continue
+    """+1 when the asker's figure meets a condition the sentence sets (3万㎡ vs "3万㎡以上的"), -1 when
+    it meets none of the comparable ones ("5万㎡以上的"), 0 when none compares (other units, or no
+    condition). Conditions in one sentence are alternatives (蔬菜15亩以上、水果30亩以上): one met is
+    enough; "2亩以上20亩以下" is one condition with both ends."""
+    found = [a for a in _amounts(sentence) if _is_condition(sentence, a)]
+    groups: list[list[Amount]] = []
+    for a in found:
+        prev = groups[-1][-1] if groups else None
+        if prev and prev.bound == "min" and a.bound == "max" and a.unit == prev.unit and a.start - prev.end <= 2:
+            groups[-1].append(a)  # 2亩以上20亩以下
+        else:
+            groups.append([a])
+    met = missed = False
+    for group in groups:
         for c in conditions:
-            if not a.unit or a.unit != c.unit or (a.per and c.per and a.per != c.per):
+            if any(not a.unit or a.unit != c.unit or (a.per and c.per and a.per != c.per) for a in group):
                 continue
-            if a.high is not None:
-                ok = a.value <= c.value <= a.high
-            elif a.bound == "min":
-                ok = c.value >= a.value
-            else:
-                ok = c.value <= a.value
-            if not ok:
-                return -1
-            fit = 1
-    return fit
+            ok = all(_meets(c.value, a) for a in group)
+            met, missed = met or ok, missed or not ok
+    return 1 if met else -1 if missed else 0
 
 
+def _meets(value: float, a: Amount) -> bool:
+    if a.high is not None:
+        return a.value <= value <= a.high
+    return value >= a.value if a.bound == "min" else value <= a.value
+
+
+APPLY_TOPIC_MIN = 0.3  # a sentence on applying must be about the question's topic (not a neighbour's)
 NOT_QUALIFIED = "按您说的情况，达不到文件规定的条件，不符合；文件规定如下。"
+RESPECTIVELY_FILLER = frozenset({"对", "和", "及", "与", "给予", "“", "”"})
 CASE_OPENS = re.compile(r"^(?:对|凡|其中|另外)")
 # The thing an enumerated element is about: "燃油车" in "燃油车最高补贴1.3万元/辆".
 ELEMENT_SUBJECT = re.compile(r"^(?:对|给予|其中)?(?P<subject>[^\d，、；。（）()“”]{2,12}?)(?=最高|最多|最低|每|按|补贴|补助|奖励|资助|给予|\d)")
@@ -155,6 +166,8 @@ def focus(sentence: str, query: Query) -> str:
     figure reaches, the enumerated element the question names, the case ("对…，给予…") it is about."""
     if query.conditions:
         sentence = _tier(sentence, query.conditions)
+    if query.topic:
+        sentence = _respectively(sentence, query.topic)
     sentence = _element(sentence, query.own_text, query.topic)
     if len(query.parts) <= 1 and query.topic:
         sentence = _case(sentence, query.topic)
@@ -188,6 +201,87 @@ def _element(sentence: str, asked: str, terms: tuple[str, ...]) -> str:
             tail = part[len(part.rstrip("。；")):]
             return "，".join([*parts[:k], "、".join(keep) + tail, *parts[k + 1:]])
     return sentence
+
+
+def _respectively(sentence: str, terms: tuple[str, ...]) -> str:
+    """"一级、二级能效家电分别按20%、15%补贴" asked about 二级 becomes "二级能效家电按15%补贴": n named
+    things, then 分别 and n figures; the one thing the question names keeps its own figure. Left as
+    it is unless the counts agree and exactly one thing is named."""
+    at = sentence.find("分别")
+    figures = _figure_run(sentence, at) if at >= 0 else []
+    n = len(figures)
+    if n < 2:
+        return sentence
+    span = _named_list(sentence, at, n)
+    if span is None:
+        return sentence
+    lo, hi = span
+    items = sentence[lo:hi].split("、")
+    words = [[w for w in jieba.lcut(i, HMM=False) if w.strip() and w not in RESPECTIVELY_FILLER] for i in items]
+    if not all(words):
+        return sentence
+    windows = _windows(words)
+    own = [set(win) - {x for j, other in enumerate(windows) if j != k for x in other}
+           for k, win in enumerate(windows)]
+    asked = {w for t in terms for w in (t, *jieba.lcut(t, HMM=False))}
+    hits = [len(o & asked) for o in own]
+    if sum(1 for h in hits if h) != 1:
+        return sentence  # none named, or several ("单项冠军、小巨人…各奖多少"): the whole list answers
+    k = next(i for i, h in enumerate(hits) if h)
+    first, last = items[0], items[-1]
+    lead = first[:first.find(windows[0][0])] if k else ""
+    tail = last[last.find(windows[-1][-1]) + len(windows[-1][-1]):] if k < n - 1 else ""
+    if k == 0:
+        w = windows[0][-1]
+        thing = first[:first.find(w) + len(w)] + tail
+    else:
+        thing = lead + (items[k].strip() if k < n - 1 else last) + tail
+    return (sentence[:lo] + thing + sentence[hi:at] + sentence[at + 2:figures[0].start] + figures[k].text
+            + sentence[figures[-1].end:])
+
+
+def _windows(words: list[list[str]]) -> list[list[str]]:
+    """The words that tell the named things apart. Two things: "对首次认定、重新认定的国家高新技术企业" →
+    首次 | 重新 (the words they share — 认定 — and what follows the second are common to both);
+    "省级、市级重点实验室" → 省级 | 市级. More: the middle things whole, the first after its last 的,
+    the last whole."""
+    first, last = words[0], words[-1]
+    if len(words) == 2:
+        shared = set(first) & set(last)
+        head = list(first)
+        while len(head) > 1 and head[-1] in shared:
+            head.pop()
+        at = next((i for i, w in enumerate(last) if w in shared), 1)
+        return [head[-1:], last[:max(at, 1)]]
+    cut = max((i for i, w in enumerate(first) if w == "的"), default=-1)
+    return [first[cut + 1:] or first[-1:], *words[1:]]
+
+
+def _named_list(sentence: str, before: int, n: int) -> tuple[int, int] | None:
+    """The span of the nearest "A、B(、C…)" with n parts before `before`, within the sentence."""
+    end = before
+    while end > 0:
+        cut = max(sentence.rfind(p, 0, end) for p in "，：")
+        stop = max(sentence.rfind(p, 0, end) for p in "。；")
+        part_start = max(cut, stop) + 1
+        part = sentence[part_start:end]
+        if part.count("、") == n - 1:
+            return part_start, end
+        if stop >= cut or cut < 0:
+            return None
+        end = cut
+    return None
+
+
+def _figure_run(sentence: str, after: int) -> list[Amount]:
+    """The figures listed right after 分别 ("按20%、15%", "奖励150万元、60万元、50万元、10万元")."""
+    later = [a for a in _amounts(sentence) if a.start > after]
+    run = later[:1]
+    for a in later[1:]:
+        if not re.fullmatch(r"[、和及与]", sentence[run[-1].end:a.start].strip()):
+            break
+        run.append(a)
+    return run
 
 
 def _case(sentence: str, terms: tuple[str, ...]) -> str:
@@ -429,18 +523,21 @@ class ExtractiveAnswerer(Answerer):
 
     def _list(self, query: Query, choices: list[_Choice], hits, catalog: Catalog) -> Answer:
         """Every notice in scope that covers the topic, final before draft, in force before ended,
-        each labelled; up to LIST_MAX_PER_NOTICE units of one notice."""
-        floor = max(NOT_FOUND_BELOW, choices[0].unit_coverage * SECOND_REGION_RATIO)
-        picked: list[_Choice] = []
-        per_notice: dict[str, int] = {}
+        each labelled; per notice its best unit, and a second one that covers the topic nearly as well."""
+        by_notice: dict[str, list[_Choice]] = {}
         for c in choices:
-            if c.unit_coverage < floor or (query.wants_figure and not c.has_figure and per_notice.get(c.notice.doc_id)):
+            by_notice.setdefault(c.notice.doc_id, []).append(c)
+        picked: list[_Choice] = []
+        for mine in by_notice.values():
+            top = mine[0]
+            if top.unit_coverage < NOT_FOUND_BELOW or self._elsewhere(query, top, catalog, (top.notice.doc_id,)):
                 continue
-            if per_notice.get(c.notice.doc_id, 0) >= LIST_MAX_PER_NOTICE:
-                continue
-            per_notice[c.notice.doc_id] = per_notice.get(c.notice.doc_id, 0) + 1
-            picked.append(c)
-        return self._compose(_ordered(catalog, picked), hits, catalog, several_label=len(per_notice) > 1)
+            picked += [c for c in mine[:LIST_MAX_PER_NOTICE]
+                       if c is top or (c.unit_coverage >= SECOND_REGION_RATIO * top.unit_coverage
+                                       and (c.has_figure or not query.wants_figure))]
+        picked = picked[:LIST_MAX_UNITS] or choices[:1]
+        return self._compose(_ordered(catalog, picked), hits, catalog, several_label=len(by_notice) > 1,
+                             query=query)
 
     def _who(self, query: Query, choices: list[_Choice], hits, catalog: Catalog) -> Answer:
         """Whom to ask: the 责任单位 of the clause, else its section's lead department."""
@@ -480,7 +577,9 @@ class ExtractiveAnswerer(Answerer):
         """How to apply: the unit's sentences about applying; if it says nothing, whom to ask."""
         best = choices[0]
         unit, notice = best.unit, best.notice
-        said = [s for s in sentences(unit.text) if APPLY_WORDS.search(s) and not s.startswith(unit.label)]
+        topic = list(query.topic) or list(query.context)
+        said = [s for s in sentences(unit.text) if APPLY_WORDS.search(s) and not s.startswith(unit.label)
+                and coverage(topic, s) >= APPLY_TOPIC_MIN]
         departments = "、".join(unit.departments)
         if not said:  # no procedure: the rule that says what the asker must use or hold, if any
             said = [s for s in best.sentences if ELIGIBILITY_WORDS.search(s)]
@@ -546,24 +645,27 @@ class ExtractiveAnswerer(Answerer):
                                    f"{places}的政策{NEXT_STEP}", hits=hits)
 
     @staticmethod
-    def _foreign_terms(query: Query, catalog: Catalog) -> list[str]:
+    def _foreign_terms(query: Query, catalog: Catalog, scope: tuple[str, ...] = ()) -> list[str]:
         """Topic words (whole words: 实验室, not 实验) that no notice in scope uses but another notice
-        does: the topic is theirs."""
-        if not query.doc_ids or not query.scope_from or not catalog.texts:
+        does: the topic is theirs. `scope`: these notices instead of the query's named region."""
+        if not scope and (not query.doc_ids or not query.scope_from):
+            return []
+        scope = scope or query.doc_ids
+        if not catalog.texts:
             return []
         out = []
         for w in query.words:
-            if catalog.mentions(w, query.doc_ids) or not catalog.mentions(w):
+            if catalog.mentions(w, scope) or not catalog.mentions(w):
                 continue
-            parts = [p for p in tokenize(w, hmm=False) if p != w and len(p) >= 2 and catalog.mentions(p, query.doc_ids)]
+            parts = [p for p in tokenize(w, hmm=False) if p != w and len(p) >= 2 and catalog.mentions(p, scope)]
             if not _covers(w, parts):  # 外贸企业 = 外贸 + 企业, both used in scope: a way of saying it
                 out.append(w)
         return out
 
-    def _elsewhere(self, query: Query, best: _Choice, catalog: Catalog) -> bool:
+    def _elsewhere(self, query: Query, best: _Choice, catalog: Catalog, scope: tuple[str, ...] = ()) -> bool:
         """The scope's best unit shares only lesser words with the question, and the word that is
         missing is one other regions' notices use ("重点实验室" asked of a region that has none)."""
-        foreign = self._foreign_terms(query, catalog)
+        foreign = self._foreign_terms(query, catalog, scope)
         if not foreign:
             return False
         text = f"{best.unit.heading}{best.unit.text}".lower()

@@ -293,14 +293,14 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     yes_no = bool(ASKS_YES_NO.search(question))
     conditions, premise = _split_amounts(normalised, list(amounts), yes_no)
     intent = _intent(question, own, clauses, premise)
-    if follow and not own and state.intent and intent in ("about", "figure"):
-        intent = state.intent  # "那金东呢？" after "…找哪个部门？" asks the same thing
+    if follow and state.intent and (intent == "about" or (not own and intent == "figure")):
+        intent = state.intent  # "那金东呢？" after "…找哪个部门？", "那家电呢？" after "…补多少？": the same ask
     wants_figure = bool(ASKS_FIGURE.search(question)) or bool(amounts)
     if intent in ("who", "how_to_apply", "validity", "clause_lookup"):
         wants_figure = False
     elif yes_no and not amounts and not ASKS_HOW_MUCH.search(question):
         wants_figure = False  # "走高速要交钱吗": the answer may be a rule (免收通行费), not a figure
-    elif follow and not own and state.intent == "figure":
+    elif follow and intent == "figure" and state.intent == "figure":
         wants_figure = True  # "那金东呢？" after a figure question
     money = bool(ASKS_MONEY.search(question) or (follow and ASKS_MONEY.search(state.search_text))) \
         and not ASKS_COUNT.search(question)
