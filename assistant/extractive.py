@@ -41,6 +41,7 @@ MAX_SENTENCES = 4
 REGION_HINT_MAX = 3  # a not-covered reply names at most this many regions whose notices do cover it
 LIST_MAX_PER_NOTICE = 2  # a list answer quotes at most this many units of one notice
 LIST_MAX_UNITS = 10  # … and at most this many in all
+LIST_SECOND_RATIO = 0.75  # a notice's second unit joins a list when it covers the topic this nearly
 UNKNOWN_WORD_WEIGHT = 3.0  # a word jieba has never seen is more often a typo than a rare topic
 IDENTIFIER = re.compile(r"^(?=.*[a-z])[a-z0-9+]+$")  # 5a, etc, cmi: names, not typos
 IDENTIFIER_WEIGHT = 10.0
@@ -51,7 +52,8 @@ SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 # Sentences that tell how to apply: who accepts it, what to hand in, by when.
 BENEFIT_BEFORE = re.compile(r"补贴|补助|奖励|资助|奖补|给予|最高|最多|不超过|封顶|上限|安排|额度")
 RESPONSIBLE_WORDS = re.compile(r"[\u4e00-\u9fff]{2,12}(?:局|委|办|中心|部门|政府|管委会)[^。；]{0,12}(?:负责|牵头|受理|主管)")
-APPLY_WORDS = re.compile(r"申请|申报|申领|受理|提交|材料|流程|程序|办理|兑付|兑现|登记|备案|报名")
+APPLY_WORDS = re.compile(r"申请|申报|申领|受理|提交|材料|流程|程序|办理|兑付|兑现|登记|备案|报名|竞争性选择|"
+                         r"择优|遴选|评审")
 # A rule that says what the asker must do or hold ("使用ETC记账卡的…", "凭…领取"): how it is obtained.
 ELIGIBILITY_WORDS = re.compile(r"使用|凭|持有|(?<![必无])须|需要|应当|通过[^。，]{0,10}(?:验收|审核|认定)")
 
@@ -76,10 +78,39 @@ def has_figure(text: str, units: tuple[str, ...] = ()) -> bool:
     return any(a.unit in units for a in amounts) if units else bool(amounts)
 
 
-def coverage(terms, text: str) -> float:
+def coverage(terms, text: str, partial: bool = True) -> float:
+    """The weighted share of the question's words the text contains. A word and the pieces search
+    segmentation cut from it (买手机: 买手, 手机) count once, as the word, credited for the share of its
+    characters the matched pieces cover: 手机 alone gives 买手机 two thirds."""
     text = text.lower()  # query tokens are lower-cased: 5A -> 5a
-    total = sum(term_weight(t) for t in terms)
-    return sum(term_weight(t) for t in terms if mentions(text, t)) / total if total else 0.0
+    total = got = 0.0
+    for word, pieces in _groups(tuple(terms)):
+        weight = term_weight(word)
+        if word not in default_tfidf.idf_freq and pieces:  # 中欧班列: a compound the table lacks weighs as its parts
+            weight = max(weight, *(term_weight(p) for p in pieces))
+        total += weight
+        if mentions(text, word):
+            got += weight
+        elif partial:
+            got += weight * _share(word, [p for p in pieces if mentions(text, p)])
+    return got / total if total else 0.0
+
+
+@lru_cache(maxsize=4096)
+def _groups(terms: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each word that is no other's piece, with its pieces."""
+    return tuple((t, tuple(o for o in terms if o != t and o in t)) for t in dict.fromkeys(terms)
+                 if not any(t != o and t in o for o in terms))
+
+
+def _share(word: str, pieces: list[str]) -> float:
+    seen: set[int] = set()
+    for p in pieces:
+        at = word.find(p)
+        while at >= 0:
+            seen.update(range(at, at + len(p)))
+            at = word.find(p, at + 1)
+    return len(seen) / len(word)
 
 
 def figure_near_topic(sentence: str, terms, units: tuple[str, ...] = ()) -> bool:
@@ -335,6 +366,12 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
 
 
+def _names(query: Query) -> list[str]:
+    """The things the question names (its nouns), with the pieces search segmentation cut from them."""
+    words = list(query.words)
+    return words + [t for t in (*query.topic, *query.context) if t not in words and any(t in w for w in words)]
+
+
 @dataclass
 class _Choice:
     hit: Hit
@@ -422,8 +459,13 @@ class ExtractiveAnswerer(Answerer):
         units = query.units if units is None else units
         parts = [list(p) for p in query.parts] or [list(query.topic)]
         topical = [h for h in hits if not h.evidence] or hits
-        return sorted((self._choose(h, r, parts, list(query.context), query.wants_figure, units, query.conditions)
-                       for r, h in enumerate(topical, 1)), key=lambda c: c.score, reverse=True)
+        names = _names(query)
+        choices = [self._choose(h, r, parts, list(query.context), query.wants_figure, units, query.conditions)
+                   for r, h in enumerate(topical, 1)]
+        if names:  # whether a unit is about the question: the things it names count, not its verbs
+            for c in choices:
+                c.unit_coverage = max(c.unit_coverage, coverage(names, f"{c.unit.heading}{c.unit.text}", partial=False))
+        return sorted(choices, key=lambda c: c.score, reverse=True)
 
     def _choose(self, hit: Hit, rank: int, parts: list[list[str]], context: list[str], figure: bool,
                 units: tuple[str, ...], conditions: tuple[Amount, ...] = ()) -> _Choice:
@@ -447,8 +489,9 @@ class ExtractiveAnswerer(Answerer):
             sents, figs, fits, starts = sents[1:], figs[1:], fits[1:], starts[1:]  # the heading answers nothing
         usable = list(range(len(sents)))
         for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
-            covs = [coverage(part, topic + s) + (CONTEXT_WEIGHT * coverage(context, s) if context else 0.0)
-                    + CONDITION_BONUS * max(fits[i], 0) for i, s in enumerate(sents)]
+            raw = [coverage(part, topic + s) + (CONTEXT_WEIGHT * coverage(context, s) if context else 0.0)
+                   for s in sents]
+            covs = [c + CONDITION_BONUS * max(fits[i], 0) for i, c in enumerate(raw)]
             if not covs:
                 continue
             top = max(usable, key=lambda i: covs[i])
@@ -464,10 +507,12 @@ class ExtractiveAnswerer(Answerer):
                 elif n == 0:  # the question's topic sentence gives no figure
                     answered_with_figure = False
             keep.add(top)
-            # a close second sentence (e.g. the same topic continued) is kept too
+            # a close second sentence (e.g. the same topic continued) is kept too, unless the asker's
+            # figure picks between them (its condition is not met where another's is)
+            picked_fit = fits[top] > 0
             for i in usable:
-                if i != top and covs[i] >= CLOSE_SECOND_RATIO * covs[top] and covs[i] > CLOSE_SECOND_MIN \
-                        and (figs[i] or not figure):
+                if i != top and raw[i] >= CLOSE_SECOND_RATIO * raw[top] and raw[i] > CLOSE_SECOND_MIN \
+                        and (figs[i] or not figure) and not (picked_fit and fits[i] != 1):
                     keep.add(i)
         chosen = sorted(keep)[:MAX_SENTENCES]
         # whether the unit answers at all is judged on this question's own words when it has any
@@ -532,9 +577,9 @@ class ExtractiveAnswerer(Answerer):
             top = mine[0]
             if top.unit_coverage < NOT_FOUND_BELOW or self._elsewhere(query, top, catalog, (top.notice.doc_id,)):
                 continue
-            picked += [c for c in mine[:LIST_MAX_PER_NOTICE]
-                       if c is top or (c.unit_coverage >= SECOND_REGION_RATIO * top.unit_coverage
-                                       and (c.has_figure or not query.wants_figure))]
+            picked += [c for c in mine[:LIST_MAX_PER_NOTICE + 1]
+                       if c is top or (c.unit_coverage >= LIST_SECOND_RATIO * top.unit_coverage
+                                       and (c.has_figure or not query.wants_figure))][:LIST_MAX_PER_NOTICE]
         picked = picked[:LIST_MAX_UNITS] or choices[:1]
         return self._compose(_ordered(catalog, picked), hits, catalog, several_label=len(by_notice) > 1,
                              query=query)
@@ -633,8 +678,8 @@ class ExtractiveAnswerer(Answerer):
         what = "利率或比例" if query.units and "%" in query.units and "元" not in query.units else "具体的金额或标准"
         text = (f"{notice.quoted_title}{unit.label}涉及这方面内容（“{unit.heading or choice.sentences[0]}”），"
                 f"但没有写明{what}：{''.join(choice.sentences)}")
-        if unit.departments:
-            text += f"\n具体标准可咨询{'、'.join(unit.departments)}。"
+        ask = f"{'、'.join(unit.departments)}，或拨打12345政务服务便民热线" if unit.departments else "12345政务服务便民热线"
+        text += f"\n具体标准可咨询{ask}。"
         return Answer("not_found", text, citations=[Citation.from_unit(unit, notice)], hits=hits,
                       notes=catalog.notes(notice))
 

@@ -16,7 +16,7 @@ import jieba.posseg
 from pypinyin import lazy_pinyin
 
 from .catalog import Catalog
-from .keywords import STOPWORDS, tokenize
+from .keywords import STOPWORDS, SYNONYMS, tokenize
 from .numbers import extract_amounts, normalize_numerals
 from .parsing import CN_NUMERAL, clause_number
 from .types import Amount, Conversation, Message, Notice, Query
@@ -72,6 +72,7 @@ ASKS_UNITS = [
     (re.compile(r"多久|多长时间|几年|几个月|多少年|多少天|几天|期限多长"), ("年", "个月", "月", "日", "天")),
     (re.compile(r"多少亩|几亩|面积多大|多少平方|多大面积"), ("亩", "平方米", "平方公里")),
 ]
+NOUN_FLAGS = ("n", "l", "vn")  # jieba's tags for nouns (n, ns, nt, nz…), set phrases and verbal nouns
 SUB_QUESTION = re.compile(r"[？?；;。！!]|，(?=[^，]*(?:多少|几|哪些|什么))")
 NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八九十百千万亿个]+$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -137,16 +138,30 @@ def topicless(question: str, aliases: set[str] = frozenset()) -> bool:
 
 def topic_terms(text: str, aliases: set[str]) -> tuple[str, ...]:
     """The words a question is about: no clause references, region names, figures or intent words."""
-    tokens = tokenize(strip_regions(CLAUSE_REF.sub(" ", text), aliases), hmm=False)
+    tokens = _rejoin(tokenize(strip_regions(CLAUSE_REF.sub(" ", text), aliases), hmm=False))
     return tuple(t for t in dict.fromkeys(tokens) if not any(t in a for a in aliases)
                  and not NUMERIC.match(t) and t not in INTENT_WORDS)
 
 
+def _rejoin(tokens: list[str]) -> list[str]:
+    """Two single characters that together are a known way of saying something (补 + 帖 → 补帖, a typo
+    for 补贴): segmentation without coined words splits what it does not know."""
+    out: list[str] = []
+    for tok in tokens:
+        if out and len(out[-1]) == 1 and len(tok) == 1 and out[-1] + tok in SYNONYMS:
+            out[-1] += tok
+        else:
+            out.append(tok)
+    return out
+
+
 def topic_words(text: str, aliases: set[str]) -> tuple[str, ...]:
-    """The topic as whole words (precise segmentation, no coined words): 省级/重点/实验室."""
-    words = jieba.lcut(strip_regions(CLAUSE_REF.sub(" ", text), aliases), HMM=False)
-    return tuple(dict.fromkeys(w.lower() for w in words if len(w) >= 2 and CJK.search(w) and w not in STOPWORDS
-                               and w not in ASKING_WORDS and w not in INTENT_WORDS and not NUMERIC.match(w)))
+    """The things the topic names, as whole words (precise segmentation, no coined words; nouns and
+    set phrases, not verbs): 重点/实验室, 公交, 以旧换新."""
+    words = jieba.posseg.lcut(strip_regions(CLAUSE_REF.sub(" ", text), aliases), HMM=False)
+    return tuple(dict.fromkeys(w.lower() for w, flag in words if flag.startswith(NOUN_FLAGS) and len(w) >= 2
+                               and CJK.search(w) and w not in STOPWORDS and w not in ASKING_WORDS
+                               and w not in INTENT_WORDS and not NUMERIC.match(w)))
 
 
 def _district_elsewhere(question: str, notices: list[Notice], doc_ids, places) -> tuple[str, ...]:
@@ -200,11 +215,13 @@ def _split_amounts(text: str, amounts: list[Amount], yes_no: bool) -> tuple[tupl
     return tuple(conditions), tuple(premise)
 
 
-def _version_year(text: str, today_year: int) -> int | None:
+def _version_year(text: str, today_year: int, versions: bool) -> int | None:
+    """The version asked for: 2024年版 always; 去年/今年/前年 only where notices come in versions
+    ("今年养老金…" asks about this year, not about a version)."""
     m = VERSION_YEAR.search(text)
     if m:
         return int(m.group(1))
-    m = RELATIVE_YEAR_RE.search(text)
+    m = RELATIVE_YEAR_RE.search(text) if versions else None
     return today_year + RELATIVE_YEAR[m.group()] if m else None
 
 
@@ -287,7 +304,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         clauses = clauses or clause_numbers(state.search_text)
     search = strip_regions(text, aliases) if scope_from else text
     parts = tuple(p for p in (topic_terms(s, aliases | set(places)) for s in SUB_QUESTION.split(normalised))
-                  if p and set(p) & set(own))
+                  if p and set(p) & set(own) and not all(t in ASKING_WORDS for t in p))
 
     amounts = tuple(extract_amounts(normalised))
     yes_no = bool(ASKS_YES_NO.search(question))
@@ -309,7 +326,8 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     units = next((u for pattern, u in ASKS_UNITS if pattern.search(question)), ()) if len(parts) <= 1 else ()
     if not units and money:
         units = ("元", "美元", "%")
-    version_year = _version_year(question, catalog.today.year)
+    pool = doc_ids or tuple(catalog.notices)
+    version_year = _version_year(question, catalog.today.year, any(catalog.has_versions(d) for d in pool))
     if version_year is None and follow:
         version_year = state.version_year
     scoped, version_found = catalog.scope(doc_ids, version_year) if (doc_ids or not places) else ((), True)
