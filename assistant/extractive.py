@@ -21,7 +21,7 @@ from jieba.analyse import default_tfidf
 
 from .answering import Answerer
 from .catalog import Catalog
-from .keywords import mentions, tokenize, variants
+from .keywords import SYNONYMS, mentions, tokenize, variants
 from .notes import NEXT_STEP
 from .numbers import contains_amount, extract_amounts
 from .settings import Settings
@@ -509,9 +509,12 @@ class ExtractiveAnswerer(Answerer):
             keep.add(top)
             # a close second sentence (e.g. the same topic continued) is kept too, unless the asker's
             # figure picks between them (its condition is not met where another's is)
+            # (judged on the sentences' own words: the heading read with each would make them all alike)
             picked_fit = fits[top] > 0
+            own = [coverage(part, s) for s in sents]
             for i in usable:
                 if i != top and raw[i] >= CLOSE_SECOND_RATIO * raw[top] and raw[i] > CLOSE_SECOND_MIN \
+                        and own[i] >= CLOSE_SECOND_RATIO * own[top] \
                         and (figs[i] or not figure) and not (picked_fit and fits[i] != 1):
                     keep.add(i)
         chosen = sorted(keep)[:MAX_SENTENCES]
@@ -542,6 +545,7 @@ class ExtractiveAnswerer(Answerer):
         if query.wants_figure and not best.has_figure and len(picked) == 1:
             return self._no_figure(best, hits, catalog, query)
         picked = [c for c in picked if c.has_figure or not query.wants_figure] or picked
+        self._other_meanings(query, picked[0])
         lead = self._premise(query, picked[0]) or self._qualifies(query, picked[0])
         return self._compose(_ordered(catalog, picked) if len(picked) > 1 else picked, hits, catalog,
                              lead=lead, query=query)
@@ -556,6 +560,21 @@ class ExtractiveAnswerer(Answerer):
             return ""
         confirmed = all(contains_amount(p, comparable) for p in query.premise)
         return "是的。" if confirmed else "不是，实际规定如下。"
+
+    @staticmethod
+    def _other_meanings(query: Query, choice: _Choice) -> None:
+        """A word with two readings (电车: 新能源汽车 or 电动自行车): when the quote answers one, the unit's
+        sentence on the other reading is quoted too, so the asker sees both."""
+        quoted = "".join(choice.sentences)
+        for term in query.topic:
+            readings = [v for v in SYNONYMS.get(term, ()) if len(SYNONYMS.get(term, ())) > 1]
+            if not readings or not any(r in quoted for r in readings):
+                continue
+            for reading in (r for r in readings if r not in quoted):
+                extra = next((s for s in sentences(choice.unit.text) if reading in s and s not in choice.sentences), None)
+                if extra and len(choice.sentences) < MAX_SENTENCES:
+                    choice.sentences.append(extra)
+                    choice.starts.append(choice.unit.text.find(extra))
 
     @staticmethod
     def _qualifies(query: Query, choice: _Choice) -> str:
