@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import replace
 
+from .answer_cache import AnswerCache
 from .answering import Answerer
 from .errors import BadQuestion, NotFound
 from .extractive import ASKS_VALIDITY, ExtractiveAnswerer
@@ -60,12 +61,14 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(self.settings)
         self._answerer = answerer
         self._retriever: Retriever | None = None
+        self.answer_cache = AnswerCache(self.settings.answer_cache_size)
 
     # -- index ----------------------------------------------------------------------------------
     def ingest(self, progress: bool = True) -> IngestReport:
         """Parse the corpus (all of it, or fail without touching the index), then sync the index."""
         report = self.index.sync(load_corpus(self.settings.corpus_dir), progress=progress)
         self._retriever = None
+        self.answer_cache.invalidate()
         return report
 
     def ensure_index(self, progress: bool = True) -> IngestReport | None:
@@ -162,12 +165,37 @@ class Assistant:
         return [Hit(unit=u, notice=self.retriever.notices[u.doc_id], score=0.0) for u in self.retriever.units
                 if u.kind == "closing" and "有效" in u.text and u.doc_id in scope and u.unit_id not in have]
 
+    # -- answer cache (assistant/answer_cache.py): ask and ask_stream go through it ---------------
+    @property
+    def index_state(self):
+        """What the index holds, for the answer cache's key. Stand-in until the index exposes a
+        state id of its own (lead: replace): the cache's generation, which every ingest moves."""
+        return self.answer_cache.generation
+
+    def _cache_key(self, question, history, region):
+        """Validates like asking does (a bad question raises here, before any output)."""
+        text = clean_question(question, self.settings.max_question_chars)
+        turns = to_messages(history)
+        scoped = region and region.strip() not in ("", "全部", "all")
+        doc_ids = tuple(n.doc_id for n in self.resolve_notices(region)) if scoped else ()
+        return self.answer_cache.key(text, turns, doc_ids, self.index_state,
+                                     assistant_turns=self.answerer is not self.extractive)
+
     def ask(self, question: str, history=None, region: str | None = None) -> Answer:
-        query, turns, hits = self._prepare(question, history, region)
-        return self._checked(self.answerer.answer(query, turns, hits), query, turns, hits)
+        return self.answer_cache.ask(self._cache_key(question, history, region),
+                                     lambda: self._ask(question, history, region))
 
     def ask_stream(self, question: str, history=None, region: str | None = None) -> Iterator[str | Answer]:
         """Text deltas, then the final (checked) Answer. Validation errors raise before any output."""
+        return self.answer_cache.stream(self._cache_key(question, history, region),
+                                        lambda: self._ask_stream(question, history, region))
+
+    # -- asking, uncached ------------------------------------------------------------------------
+    def _ask(self, question: str, history=None, region: str | None = None) -> Answer:
+        query, turns, hits = self._prepare(question, history, region)
+        return self._checked(self.answerer.answer(query, turns, hits), query, turns, hits)
+
+    def _ask_stream(self, question: str, history=None, region: str | None = None) -> Iterator[str | Answer]:
         query, turns, hits = self._prepare(question, history, region)
         final = None
         for part in self.answerer.stream(query, turns, hits):
