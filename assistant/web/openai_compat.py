@@ -158,7 +158,7 @@ class _Budget:
     sentence is complete)."""
 
     def __init__(self, limit: int | None):
-        self.limit, self.sent, self.pending, self.cut = limit, "", "", False
+        self.limit, self.sent, self.pending, self.held, self.cut = limit, "", "", "", False
 
     def take(self, text: str) -> str:
         if self.cut:
@@ -178,10 +178,14 @@ class _Budget:
     def _admit(self, text: str) -> str:
         out = ""
         for sentence in SENTENCE_END.split(text):
-            if count_tokens(self.sent + out + sentence) > self.limit:
+            if not sentence.strip():  # a line break waits for the sentence after it
+                self.held += sentence
+                continue
+            if count_tokens(self.sent + out + self.held + sentence) > self.limit:
                 self.cut = True
                 break
-            out += sentence
+            out += self.held + sentence
+            self.held = ""
         self.sent += out
         return out
 
