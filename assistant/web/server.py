@@ -21,9 +21,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from .. import errors
 from ..settings import Settings
@@ -41,13 +41,16 @@ GENERIC = {400: "请求无效。", 401: "需要 API 密钥。", 403: "无权访�
 # FastAPI's words for a body it could not decode (not UTF-8, or not text at all)
 BODY_NOT_PARSED = "There was an error parsing the body"
 NOT_UTF8 = "请求体无法解析：请以 UTF-8 编码发送 JSON（Content-Type: application/json）。"
-_NON_CJK_TAIL = re.compile(r"\s+/\s+[^\u4e00-\u9fff]*$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def chinese(message: str) -> str:
     """The Chinese half of a message written “中文 / English” for the command line: the API
     answers in one language."""
-    return _NON_CJK_TAIL.sub("", message) if re.search(r"[\u4e00-\u9fff]", message) else message
+    head = message.split(" / ", 1)[0]
+    return head if _CJK.search(head) else message
+
+
 FIELD_ERRORS = {"missing": "缺少此字段", "string_type": "应为文本", "int_parsing": "应为整数",
                 "bool_parsing": "应为 true 或 false", "list_type": "应为列表", "literal_error": "取值不在允许范围内",
                 "greater_than_equal": "数值过小", "less_than_equal": "数值过大", "string_too_long": "过长",
@@ -88,10 +91,19 @@ def _add_error_handlers(app: FastAPI) -> None:
         return _json_error(422, "invalid_request", "请求参数不正确（" + "；".join(parts) + f"）。{DOCS}")
 
 
-def _allowed_methods(app: FastAPI, path: str) -> set[str]:
-    """The methods the API routes accept on this path (empty: no route has the path)."""
-    return {m for r in app.router.routes if isinstance(r, APIRoute) and r.name != "unknown_api_path"
-            and r.path_regex.match(path) for m in r.methods}
+def _allowed_methods(app: FastAPI, request: Request) -> set[str]:
+    """The methods the API routes accept on this request's path (empty: no route has the path).
+    Asked of the routes themselves (FastAPI keeps included routers as routes of their own)."""
+    allowed = set()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        for route in app.router.routes:
+            if getattr(route, "name", "") == "unknown_api_path" or isinstance(route, Mount):
+                continue
+            if route.matches(scope)[0] == Match.FULL:
+                allowed.add(method)
+                break
+    return allowed
 
 
 STARTING_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
@@ -194,7 +206,7 @@ def create_app(assistant, settings: Settings | None = None,
     def unknown_api_path(request: Request):
         """Unknown API paths answer like the API (JSON), not like the chat page mounted at /; a
         known path asked with the wrong method gets 405 and the methods it takes."""
-        allowed = _allowed_methods(app, request.url.path) - {"HEAD"}
+        allowed = _allowed_methods(app, request)
         if allowed:
             methods = "、".join(sorted(allowed))
             raise api_error(405, "method_not_allowed",
