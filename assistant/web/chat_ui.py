@@ -69,6 +69,20 @@ try {
   Object.defineProperty(navigator, 'language', {get: () => 'zh-CN', configurable: true});
   Object.defineProperty(navigator, 'languages', {get: () => ['zh-CN', 'zh'], configurable: true});
 } catch (e) {}
+// a few aria-labels gradio writes in English whatever the language: said in Chinese
+(() => {
+  const words = {'chatbot conversation': '对话记录', 'Copy message': '复制消息', 'Clear': '清空对话',
+                 'Like': '赞', 'Dislike': '踩', 'Copy': '复制', 'Submit': '发送'};
+  const prefixes = [["user's message: ", '提问：'], ["bot's message: ", '回答：']];
+  const fix = () => document.querySelectorAll('[aria-label]').forEach((el) => {
+    const label = el.getAttribute('aria-label');
+    let out = words[label] || label;
+    for (const [en, zh] of prefixes) if (out.startsWith(en)) out = zh + out.slice(en.length);
+    if (out !== label) el.setAttribute('aria-label', out);
+  });
+  new MutationObserver(fix).observe(document.documentElement,
+    {childList: true, subtree: true, attributes: true, attributeFilter: ['aria-label']});
+})();
 </script>
 <style>
 @media (max-width: 640px) {
