@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+from .answer_cache import AnswerCache
 from .answering import Answerer
 from .catalog import Catalog
 from .errors import BadQuestion, NotFound
@@ -62,12 +63,14 @@ class Assistant:
         self._answerer = answerer
         self._retriever: Retriever | None = None
         self._catalog: Catalog | None = None
+        self.answer_cache = AnswerCache(self.settings.answer_cache_size)
 
     # -- index ----------------------------------------------------------------------------------
     def ingest(self, progress: bool = True) -> IngestReport:
         """Parse the corpus (all of it, or fail without touching the index), then sync the index."""
         report = self.index.sync(load_corpus(self.settings.corpus_dir), progress=progress)
         self._retriever = self._catalog = None
+        self.answer_cache.invalidate()
         return report
 
     def ensure_index(self, progress: bool = True) -> IngestReport | None:
@@ -171,12 +174,37 @@ class Assistant:
         hits += evidence_hits(retriever, query, hits)  # "还有效吗": the paragraphs that state the period
         return query, turns, hits
 
+    # -- answer cache (assistant/answer_cache.py): ask and ask_stream go through it ---------------
+    @property
+    def index_state(self):
+        """What the index holds, for the answer cache's key. Stand-in until the index exposes a
+        state id of its own (lead: replace): the cache's generation, which every ingest moves."""
+        return self.answer_cache.generation
+
+    def _cache_key(self, question, history, region):
+        """Validates like asking does (a bad question raises here, before any output)."""
+        text = clean_question(question, self.settings.max_question_chars)
+        turns = to_messages(history)
+        scoped = region and region.strip() not in ("", "全部", "all")
+        doc_ids = tuple(n.doc_id for n in self.resolve_notices(region)) if scoped else ()
+        return self.answer_cache.key(text, turns, doc_ids, self.index_state,
+                                     assistant_turns=self.answerer is not self.extractive)
+
     def ask(self, question: str, history=None, region: str | None = None) -> Answer:
-        query, turns, hits = self._prepare(question, history, region)
-        return self._checked(self.answerer.answer(query, turns, hits, self.catalog), query, turns, hits)
+        return self.answer_cache.ask(self._cache_key(question, history, region),
+                                     lambda: self._ask(question, history, region))
 
     def ask_stream(self, question: str, history=None, region: str | None = None) -> Iterator[str | Answer]:
         """Text deltas, then the final (checked) Answer. Validation errors raise before any output."""
+        return self.answer_cache.stream(self._cache_key(question, history, region),
+                                        lambda: self._ask_stream(question, history, region))
+
+    # -- asking, uncached ------------------------------------------------------------------------
+    def _ask(self, question: str, history=None, region: str | None = None) -> Answer:
+        query, turns, hits = self._prepare(question, history, region)
+        return self._checked(self.answerer.answer(query, turns, hits, self.catalog), query, turns, hits)
+
+    def _ask_stream(self, question: str, history=None, region: str | None = None) -> Iterator[str | Answer]:
         query, turns, hits = self._prepare(question, history, region)
         final = None
         for part in self.answerer.stream(query, turns, hits, self.catalog):

@@ -1,6 +1,8 @@
-"""The `policyqa` command: ingest, search, show, ask, chat, eval, feedback export.
+"""The `policyqa` command: ingest, search, show, ask, chat, serve, eval, feedback export.
 
 Errors a user can act on (PolicyQAError) print as one line on stderr with a non-zero exit.
+Each command imports what it needs when it runs (`policyqa --help` loads no retrieval stack, no
+web framework), so this module imports only the standard library and the error classes.
 """
 from __future__ import annotations
 
@@ -81,21 +83,52 @@ def _read_messages(path: str) -> tuple[str, list[dict]]:
     return content_text(messages[-1].get("content")), messages[:-1]
 
 
+def _read_stdin_question() -> str:
+    try:
+        return sys.stdin.buffer.read().decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise BadQuestion("standard input is not UTF-8 text; send the question as UTF-8.") from None
+
+
 def cmd_ask(args) -> int:
     if args.messages:
         question, history = _read_messages(args.messages)
+    elif args.question == "-" or (args.question is None and not sys.stdin.isatty()):
+        question, history = _read_stdin_question(), []  # echo "…" | policyqa ask
     elif args.question is not None:
         question, history = args.question, []
     else:
-        raise BadQuestion("give a question: policyqa ask \"…\"  (or --messages FILE)")
+        raise BadQuestion("give a question: policyqa ask \"…\"  (or pipe it in, or --messages FILE)")
     answer = _assistant().ask(question, history=history, region=args.region)
     if args.json:
         _print_json(answer.to_dict())
     else:
         print(answer.answer)
         for c in answer.citations:
-            print(f"  — {c.doc_title}{c.clause} {c.heading}")
+            print(f"  — {c.doc_title}{c.where} {c.heading}")
     return 0
+
+
+def _line_editing(history_file: Path):
+    """Arrow keys, Ctrl-R and a history kept between sessions, when a person types at a terminal."""
+    try:
+        import readline
+    except ImportError:  # no GNU readline on this platform: plain input() still works
+        return None
+    readline.set_history_length(1000)
+    try:
+        readline.read_history_file(history_file)
+    except (FileNotFoundError, OSError):
+        pass
+    return readline
+
+
+def _save_history(readline, history_file: Path) -> None:
+    try:
+        history_file.parent.mkdir(parents=True, exist_ok=True)
+        readline.write_history_file(history_file)
+    except OSError as exc:
+        print(f"policyqa: could not save the chat history to {history_file} ({exc.strerror}).", file=sys.stderr)
 
 
 def cmd_chat(args) -> int:
@@ -105,32 +138,48 @@ def cmd_chat(args) -> int:
     a.ensure_index()
     if args.region:
         a.resolve_notices(args.region)  # an unknown region fails now, not at every question
+    interactive = sys.stdin.isatty()
+    history_file = a.settings.data_dir / "chat_history"
+    readline = _line_editing(history_file) if interactive else None
+    prompt = "你> " if interactive else ""
     history: list[dict] = []
-    print("policyqa 对话：输入问题，回车提问；输入 exit 或按 Ctrl-D 退出。")
-    while True:
-        try:
-            question = input("你> ").strip()
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return 0
-        if question.lower() in ("exit", "quit", "退出"):
-            return 0
-        if not question:
-            continue
-        try:
-            print("policyqa> ", end="", flush=True)
-            final = None
-            for part in a.ask_stream(question, history=history, region=args.region):
-                if isinstance(part, Answer):
-                    final = part
-                else:
-                    print(part, end="", flush=True)
-            print()
-            for c in final.citations:
-                print(f"  — {c.doc_title}{c.clause} {c.heading}")
-            history += [{"role": "user", "content": question}, {"role": "assistant", "content": final.answer}]
-        except PolicyQAError as exc:
-            print(f"\n{exc}")
+    if interactive:
+        print("policyqa 对话：输入问题，回车提问；↑/↓ 翻看问过的问题；输入 exit 或按 Ctrl-D 退出。")
+    try:
+        while True:
+            try:
+                question = input(prompt).strip()
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return 0
+            if question.lower() in ("exit", "quit", "退出"):
+                return 0
+            if not question:
+                continue
+            try:
+                print("policyqa> ", end="", flush=True)
+                final = None
+                for part in a.ask_stream(question, history=history, region=args.region):
+                    if isinstance(part, Answer):
+                        final = part
+                    else:
+                        print(part, end="", flush=True)
+                print()
+                for c in final.citations:
+                    print(f"  — {c.doc_title}{c.where} {c.heading}")
+                history += [{"role": "user", "content": question},
+                            {"role": "assistant", "content": final.answer}]
+            except PolicyQAError as exc:
+                print(f"\n{exc}")
+    finally:
+        if readline is not None:
+            _save_history(readline, history_file)
+
+
+def cmd_serve(args) -> int:
+    from .web.launch import serve
+
+    return serve(host=args.host, port=args.port, log_level=args.log_level)
 
 
 def cmd_eval(args) -> int:
@@ -171,15 +220,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_show)
 
     s = sub.add_parser("ask", help="answer a question with citations")
-    s.add_argument("question", nargs="?")
+    s.add_argument("question", nargs="?", help="the question ('-' or omitted with piped input: read standard input)")
     s.add_argument("--messages", metavar="FILE", help="JSON list of {role, content}; the last is the question ('-' = stdin)")
     s.add_argument("--region")
     s.add_argument("--json", action="store_true", help="print the JSON contract")
     s.set_defaults(func=cmd_ask)
 
-    s = sub.add_parser("chat", help="interactive session with follow-ups")
+    s = sub.add_parser("chat", help="interactive session with follow-ups (line editing and history)")
     s.add_argument("--region")
     s.set_defaults(func=cmd_chat)
+
+    s = sub.add_parser("serve", help="the web server: chat page, hotline console, HTTP and OpenAI-compatible API")
+    s.add_argument("--host", help="listen address (default POLICYQA_HOST, else 127.0.0.1)")
+    s.add_argument("--port", type=int, help="listen port (default POLICYQA_PORT, else 7860)")
+    s.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("eval", help="run the eval suite and print the scores")
     s.add_argument("--set", dest="set_paths", action="append", metavar="FILE",

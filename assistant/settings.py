@@ -43,6 +43,7 @@ class Settings:
     chroma_port: int = 8000
     collection: str = "policyqa_units"
     max_question_chars: int = 2000
+    answer_cache_size: int = 2048  # answers kept in memory for repeated questions; 0 = no cache
     today: date = field(default_factory=date.today)
     # LLM (any OpenAI-compatible endpoint); extractive mode when any of the three is missing
     llm_base_url: str = ""
@@ -86,6 +87,7 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         chroma_host=env.get("POLICYQA_CHROMA_HOST", "").strip(),
         chroma_port=_int(env, "POLICYQA_CHROMA_PORT", 8000),
         max_question_chars=_int(env, "POLICYQA_MAX_QUESTION_CHARS", 2000),
+        answer_cache_size=_int(env, "POLICYQA_ANSWER_CACHE", 2048),
         today=today,
         llm_base_url=env.get("OPENAI_BASE_URL", "").strip(),
         llm_api_key=env.get("OPENAI_API_KEY", "").strip(),

@@ -64,12 +64,12 @@ def _logs() -> _Lines:
     return _CACHE["logs"]
 
 
-def _serve(core, settings) -> LiveServer:
+def _serve(core, settings, pages: str = "now") -> LiveServer:
     import uvicorn
 
     from assistant.web.server import create_app  # assistant.web switches gradio's network calls off
 
-    app = create_app(core, settings)
+    app = create_app(core, settings, pages=pages)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

@@ -365,3 +365,73 @@ def test_openapi_docs(open_server, path):
         assert {"/api/v1/ask", "/api/v1/search", "/api/v1/notices", "/api/v1/feedback",
                 "/api/v1/healthz", "/v1/chat/completions",
                 "/api/v1/notices/{doc_id}/clauses/{clause}"} <= set(paths)
+
+
+# ---------------------------------------------------------------- methods, encodings, docs
+
+
+def test_a_wrong_method_is_405_with_the_methods_allowed(open_server):
+    with client(open_server) as c:
+        r = c.get("/api/v1/ask")
+        body = assert_chinese_error(r, 405)
+        assert r.headers["allow"] == "POST" and "/docs" in body["error"]["message"]
+        assert c.post("/api/v1/notices").status_code == 405
+        assert c.get("/v1/chat/completions").headers["allow"] == "POST"
+        assert "/docs" in assert_chinese_error(c.get("/api/v1/nothing"), 404)["error"]["message"]
+
+
+def test_a_body_that_is_not_utf8_is_told_to_send_utf8(open_server):
+    gbk = json.dumps({"question": QUESTION}, ensure_ascii=False).encode("gb18030")
+    with client(open_server) as c:
+        r = c.post("/api/v1/ask", content=gbk, headers={"content-type": "application/json"})
+        body = assert_chinese_error(r, 400)
+        assert "UTF-8" in body["error"]["message"]
+        bad = c.post("/api/v1/ask", content=b'{"question": ', headers={"content-type": "application/json"})
+        assert "UTF-8" in assert_chinese_error(bad, 400)["error"]["message"]
+
+
+def test_error_messages_are_in_one_language(open_server):
+    with client(open_server) as c:
+        r = c.post("/api/v1/ask", json={"question": "补贴\x07多少"})
+        message = assert_chinese_error(r, 422)["error"]["message"]
+        assert not any(w in message for w in ("the question", "control characters"))
+        missing = assert_chinese_error(c.get("/api/v1/notices/衢州/clauses/九十"), 404)["error"]["message"]
+        assert "no clause" not in missing
+
+
+def test_docs_assets_are_served_by_this_server(open_server):
+    with client(open_server) as c:
+        docs = c.get("/docs").text
+        redoc = c.get("/redoc").text
+        assert "/docs-assets/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
+        assert "/docs-assets/redoc.standalone.js" in redoc and "fonts.googleapis" not in redoc
+        for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
+            r = c.get(f"/docs-assets/{asset}")
+            assert r.status_code == 200 and len(r.content) > 10_000
+
+
+def test_pages_built_in_the_background_after_the_api_is_up(assistant, web_logs):
+    """What `policyqa serve` does: the API answers at once; the pages say they are starting (503,
+    reloading), then appear."""
+    import time as _time
+
+    from tests.conftest_web import _serve
+
+    from assistant.web.server import create_app  # noqa: F401  (import cost outside the timing)
+
+    server = _serve(assistant, assistant.settings, pages="background")
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=60) as c:
+            early = c.get("/")
+            assert c.get("/api/v1/healthz").status_code == 200
+            if early.status_code == 503:  # the pages may already be up on a fast machine
+                assert "正在启动" in early.text and early.headers["retry-after"] == "2"
+            deadline = _time.monotonic() + 120
+            while c.get("/api/v1/healthz").json()["pages"] != "ready":
+                assert _time.monotonic() < deadline, "pages never became ready"
+                _time.sleep(0.2)
+            page = c.get("/console/")
+            assert page.status_code == 200 and "<html" in page.text.lower()
+            assert c.post("/api/v1/ask", json={"question": QUESTION}).status_code == 200
+    finally:
+        server.stop()

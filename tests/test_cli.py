@@ -153,3 +153,24 @@ def test_messages_edge_cases(assistant, tmp_path):
 def test_chat_with_an_unknown_region_fails_at_once(assistant):
     proc = run("chat", "--region", "杭州", stdin="衢州低保多少\n")
     assert "no notice" in one_line_error(proc)
+
+
+def test_ask_reads_a_piped_question(assistant):
+    proc = run("ask", "--json", stdin="衢州市新能源汽车以旧换新最高补贴多少？\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "1.5万元/辆" in json.loads(proc.stdout)["answer"]
+    dash = run("ask", "-", stdin="衢州低保标准多少")
+    assert dash.returncode == 0 and "（五十）" in dash.stdout
+    assert "empty" in one_line_error(run("ask", stdin=""))
+
+
+def test_help_lists_serve_and_loads_no_retrieval_stack():
+    proc = run("--help")
+    assert proc.returncode == 0 and "serve" in proc.stdout and "chat" in proc.stdout
+    serve = run("serve", "--help")
+    assert "--port" in serve.stdout and "--host" in serve.stdout
+    probe = subprocess.run([sys.executable, "-c", "import sys; from assistant.cli import build_parser; "
+                            "build_parser(); print(sorted(m for m in ('chromadb', 'jieba', 'gradio', 'langchain',"
+                            " 'assistant.assistant') if m in sys.modules))"],
+                           capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "[]"

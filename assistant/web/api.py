@@ -8,10 +8,9 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from dataclasses import asdict
 from typing import Any, Iterator, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -91,9 +90,11 @@ def check_region(assistant, region: str | None) -> str | None:
     return found[0].region
 
 
-def figures(text: str) -> list[dict]:
-    return [{"text": a.text or text[a.start:a.end], "start": a.start, "end": a.end}
-            for a in extract_amounts(text)]
+def figures(unit: Unit) -> list[dict]:
+    """The unit's figures with their offsets in its text: the amounts read at ingest, else read now."""
+    amounts = unit.amounts or extract_amounts(unit.text)
+    return [{"text": unit.text[a.start:a.end] or a.text, "start": a.start, "end": a.end, "value": a.value,
+             "unit": a.unit, "per": a.per, "bound": a.bound, "high": a.high} for a in amounts]
 
 
 def notice_dict(n: Notice, today) -> dict:
@@ -103,9 +104,9 @@ def notice_dict(n: Notice, today) -> dict:
 
 
 def unit_dict(u: Unit, n: Notice) -> dict:
-    return {**asdict(Citation.from_unit(u, n)), "kind": u.kind, "section": u.section,
+    return {**Citation.from_unit(u, n).to_dict(), "kind": u.kind, "section": u.section,
             "lead_department": u.lead_department, "responsible": u.responsible,
-            "figures": figures(u.text)}
+            "figures": figures(u)}
 
 
 def primed(parts: Iterator) -> Iterator:
@@ -213,9 +214,10 @@ def build_router(assistant, settings, store: FeedbackStore, gate: ApiGate) -> AP
         return {"ok": True, "answer_id": answer_id}
 
     @router.get("/healthz", dependencies=[Depends(gate.ip_only)], summary="健康检查（无需密钥）")
-    def healthz():
+    def healthz(request: Request):
         return {"status": "ok", "notices": len(assistant.notices()), "regions": assistant.regions(),
                 "mode": "llm" if settings.llm_enabled else "extractive",
-                "auth": "api_keys" if settings.api_keys else "loopback_only"}
+                "auth": "api_keys" if settings.api_keys else "loopback_only",
+                "pages": getattr(request.app.state, "pages", "ready")}
 
     return router

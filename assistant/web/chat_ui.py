@@ -1,7 +1,9 @@
 """Residents' chat page (gradio, Chinese UI), and the HTML helpers the hotline console shares.
 
-Answers stream into the chat; when complete, each shows notes (draft / period ended) and its
-citations as expandable cards with the figures highlighted. 👍/👎 go to the feedback log.
+Answers stream into the chat; when complete, each shows its notes (draft / period ended: one line
+with a tag, tap to read all of it) and its citations as expandable cards with the figures
+highlighted. 👍/👎 go to the feedback log. The page is Chinese whatever the browser's language:
+`<html lang="zh-CN">`, and gradio's own labels (aria-labels included) in its Chinese translation.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import gradio as gr
 from ..errors import BadQuestion
 from ..notes import notes_for
 from ..numbers import extract_amounts
-from ..types import Answer, Citation, Notice
+from ..types import Answer, Citation, Note, Notice
 from .feedback import FeedbackStore
 from .security import in_context, request_id_of, request_id_var
 
@@ -29,7 +31,15 @@ EXAMPLES = [
 ]
 
 CSS = """
-.pq-note { background: #fff7e6; border: 1px solid #f5c16c; border-radius: 8px; padding: 6px 10px;
+.pq-note { background: #fff7e6; border: 1px solid #f5c16c; border-radius: 8px; padding: 4px 10px;
+           margin: 6px 0; font-size: 0.92em; }
+.pq-note summary { cursor: pointer; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+                   list-style: none; line-height: 1.6; }
+.pq-note summary::-webkit-details-marker { display: none; }
+.pq-note[open] summary { white-space: normal; }
+.pq-note .pq-tag { margin: 0 6px 0 0; }
+.pq-note .pq-more { padding: 2px 0 4px; }
+.pq-warn { background: #fff7e6; border: 1px solid #f5c16c; border-radius: 8px; padding: 6px 10px;
            margin: 8px 0; font-size: 0.92em; }
 .pq-card { border: 1px solid #d9dee8; border-radius: 8px; margin: 6px 0; background: #fafbfd; }
 .pq-card summary { cursor: pointer; padding: 6px 10px; font-weight: 600; line-height: 1.5; }
@@ -51,7 +61,30 @@ mark.pq-fig { background: #ffe58f; color: inherit; padding: 0 1px; border-radius
 
 # Page-level CSS goes into <head>: gradio scopes `css=` to inside the app, and the page padding
 # that eats a phone's width sits outside it.
-HEAD = """<style>
+# The page is Chinese for every visitor: gradio picks its UI language (labels, aria-labels) from
+# the browser's, so the browser's is set before gradio starts; <html lang> follows.
+HEAD = """<script>
+document.documentElement.lang = 'zh-CN';
+try {
+  Object.defineProperty(navigator, 'language', {get: () => 'zh-CN', configurable: true});
+  Object.defineProperty(navigator, 'languages', {get: () => ['zh-CN', 'zh'], configurable: true});
+} catch (e) {}
+// a few aria-labels gradio writes in English whatever the language: said in Chinese
+(() => {
+  const words = {'chatbot conversation': '对话记录', 'Copy message': '复制消息', 'Clear': '清空对话',
+                 'Like': '赞', 'Dislike': '踩', 'Copy': '复制', 'Submit': '发送'};
+  const prefixes = [["user's message: ", '提问：'], ["bot's message: ", '回答：']];
+  const fix = () => document.querySelectorAll('[aria-label]').forEach((el) => {
+    const label = el.getAttribute('aria-label');
+    let out = words[label] || label;
+    for (const [en, zh] of prefixes) if (out.startsWith(en)) out = zh + out.slice(en.length);
+    if (out !== label) el.setAttribute('aria-label', out);
+  });
+  new MutationObserver(fix).observe(document.documentElement,
+    {childList: true, subtree: true, attributes: true, attributeFilter: ['aria-label']});
+})();
+</script>
+<style>
 @media (max-width: 640px) {
   .gradio-container .main.app { padding-left: 6px !important; padding-right: 6px !important; }
 }
@@ -74,8 +107,24 @@ def highlight(text: str) -> str:
     return "".join(out)
 
 
-def notes_html(notes: list[str]) -> str:
-    return "".join(f'<div class="pq-note">⚠️ {html.escape(n)}</div>' for n in notes)
+NOTE_TAGS = {"draft": "征求意见稿", "ended": "执行期已结束", "repealed": "已废止", "version": "版本",
+             "scope": "适用范围"}
+
+
+def notes_html(notes: list[Note]) -> str:
+    """Each note as one line with its tag (the rest of its text a tap away): on a phone, two
+    notes take two lines, not half the screen."""
+    out = []
+    for n in notes:
+        tag = NOTE_TAGS.get(n.kind, "提示")
+        out.append(f'<details class="pq-note pq-note-{html.escape(n.kind)}"><summary>'
+                   f'<span class="pq-tag">{tag}</span>{html.escape(n.text)}</summary></details>')
+    return "".join(out)
+
+
+def warning_html(text: str) -> str:
+    """A message in place of results (an error, nothing found)."""
+    return f'<div class="pq-warn">⚠️ {html.escape(text)}</div>'
 
 
 def citation_card(c: Citation, open_: bool = False, ended: bool = False) -> str:
@@ -87,14 +136,14 @@ def citation_card(c: Citation, open_: bool = False, ended: bool = False) -> str:
             f'<div class="pq-body">{highlight(c.text)}</div></details>')
 
 
-def notices_notes(notices: list[Notice], settings) -> list[str]:
-    """The warnings a reader must see for these notices (draft, period ended)."""
-    return [note.text for n in notices for note in notes_for(n, settings.today)]
+def notices_notes(notices: list[Notice], settings) -> list[Note]:
+    """The notes a reader must see for these notices (draft, period ended)."""
+    return [note for n in notices for note in notes_for(n, settings.today)]
 
 
 def answer_html(answer: Answer, notices: dict[str, Notice], settings) -> str:
     """A finished answer: text (figures highlighted), notes, then one card per citation."""
-    body, notes = answer.body, [n.text for n in answer.notes]
+    body, notes = answer.body, answer.notes
     ended = {d for d, n in notices.items() if n.expired_on(settings.today)}
     cards = "".join(citation_card(c, ended=c.doc_id in ended) for c in answer.citations)
     if cards:

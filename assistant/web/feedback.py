@@ -88,6 +88,25 @@ class FeedbackStore:
             row = db.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
         return dict(row) if row else None
 
+    def top_questions(self, days: int = 7, limit: int = 9) -> list[tuple[str, int]]:
+        """The questions asked most often in the last `days` days (every channel), with their
+        counts; the same question with other spaces or closing punctuation counts as one."""
+        from datetime import timedelta
+
+        from ..answer_cache import normalise
+
+        since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT question, COUNT(*) AS n FROM answers WHERE created_at >= ? AND "
+                              "status = 'answered' GROUP BY question ORDER BY n DESC LIMIT ?",
+                              (since, limit * 5)).fetchall()
+        counts: dict[str, list] = {}
+        for question, n in rows:
+            entry = counts.setdefault(normalise(question), [question, 0])
+            entry[1] += n
+        ranked = sorted(counts.values(), key=lambda e: -e[1])
+        return [(q, n) for q, n in ranked[:limit]]
+
     def rows(self) -> list[dict]:
         with closing(self._connect()) as db:
             return [dict(r) for r in db.execute("SELECT * FROM answers ORDER BY created_at, rowid")]
