@@ -79,6 +79,14 @@ def layout_lines(raw_lines: list[str], may_be_wrapped: bool = True) -> Layout:
     typical = statistics.median(widths) if widths else 0
     near = sum(1 for w in widths if abs(w - typical) <= 6)
     wrapped = len(widths) >= 10 and typical < 120 and near >= 0.6 * len(widths)
+    if not wrapped and len(widths) >= 10:
+        # Many headers and short lines pull the median down; the full lines still show the wrap:
+        # a good share of lines run to the same width and most of them stop mid-sentence.
+        full_w = sorted(widths)[int(len(widths) * 0.8)]
+        full = [line for line, w in zip(lines, widths) if w >= full_w - 6]
+        open_ended = sum(1 for line in full if not line.endswith(tuple(PARAGRAPH_END)))
+        if full_w < 160 and len(full) >= 0.3 * len(widths) and open_ended >= 0.6 * len(full):
+            return Layout(lines=lines, hard_wrapped=True, full_width=full_w)
     return Layout(lines=lines, hard_wrapped=wrapped, full_width=typical)
 
 

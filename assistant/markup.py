@@ -153,9 +153,45 @@ def html_entries(text: str) -> tuple[list, str]:
             line.append(el.tail)
 
     body = root.find("body")
-    walk(body if body is not None else root)
+    walk(main_content(body if body is not None else root))
     flush()
-    return [_plain(x) for x in out if not isinstance(x, str) or x.strip()], title
+    return [_plain(x) if isinstance(x, str) else x for x in out if not isinstance(x, str) or x.strip()], title
+
+
+_TEXT_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "td", "th")
+
+
+def _cjk(text: str) -> int:
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+
+def main_content(body):
+    """The element that holds the article on a saved web page (navigation, footers and info boxes
+    left out): the one under which most paragraph text sits, scored as readability tools do —
+    each paragraph counts fully for its parent and half for its grandparent."""
+    scores: dict = {}
+    for el in body.iter(*_TEXT_BLOCKS):
+        if el.tag in ("td", "th") and el.find(".//p") is not None:
+            continue
+        n = _cjk(el.text_content() or "")
+        if n < 10:
+            continue
+        parent = el.getparent()
+        if el.tag in ("td", "th"):  # a table's cells count for the element that holds the table
+            while parent is not None and parent.tag != "table":
+                parent = parent.getparent()
+            parent = parent.getparent() if parent is not None else None
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0) + n
+        grand = parent.getparent()
+        if grand is not None:
+            scores[grand] = scores.get(grand, 0) + n / 2
+    if not scores:
+        return body
+    best = max(scores, key=scores.get)
+    total = _cjk(body.text_content() or "")
+    return best if total and _cjk(best.text_content() or "") >= 0.5 * total else body
 
 
 def _html_table(table) -> Table:

@@ -201,7 +201,7 @@ def read_title(head: list[str], hint: str) -> str:
     for para in head[:14]:
         m = TITLE_QUOTED.search(para)
         if m:
-            return m.group(1)
+            return TITLE_NOISE.sub("", m.group(1)).strip()
     if hint:
         m = TITLE_QUOTED.search(hint)
         return TITLE_NOISE.sub("", m.group(1) if m else clean_inline(hint)).strip()
@@ -240,13 +240,19 @@ def read_date(head: list[str], tail: list[str], letter: bool) -> date | None:
 
 
 def read_doc_number(head: list[str]) -> str:
+    """The notice's own 文号, printed in its header (not one it cites in brackets, 根据…（浙政发〔2025〕3号）)."""
     for para in head[:12]:
         p = para.strip()
         if p.startswith(("为", "根据", "按照")):
             break
-        m = DOC_NUMBER.search(p)
-        if m and (m.start() == 0 or m.end() == len(p)):
-            return re.sub(r"\s+", "", m.group(1)).replace("[", "〔").replace("]", "〕")
+        for m in DOC_NUMBER.finditer(p):
+            number = re.sub(r"\s+", "", m.group(1))
+            prefix, bracket, rest = re.split(r"([〔\[［【(（])", number, maxsplit=1)
+            # a letterhead glued in front by a PDF's wrapping: …人民政府文件定政发〔2025〕4号
+            prefix = re.split(r"文件|通知|公告|[：:，。]", prefix)[-1][-8:]
+            if prefix:
+                return (prefix + bracket + rest).replace("[", "〔").replace("]", "〕").replace("［", "〔") \
+                    .replace("］", "〕").replace("【", "〔").replace("】", "〕")
     return ""
 
 
@@ -272,7 +278,7 @@ def read_period(texts: list[str], published: date | None) -> tuple[date | None, 
             start = _date(*m.groups())
         if start is None and re.search(r"自(?:印发|发布|公布|下发)之日起", s):
             start = published
-        m = re.search(rf"有效期(?:至|到|截至){_D}", s) or re.search(rf"(?:至|到){_D}(?:止|截止)", s)
+        m = re.search(rf"有效期(?:至|到|截至){_D}", s) or re.search(rf"(?:至|到){_D}(?:止|截止|结束)", s)
         if m and end is None:
             end = _date(*m.groups())
         m = re.search(r"有效期(?:至|到)(\d{4})年(?:底|末|年底)", s)
@@ -293,7 +299,11 @@ def read_period(texts: list[str], published: date | None) -> tuple[date | None, 
             year = int(m.group(1) or m.group(2))
             start, end = date(year, 1, 1), date(year, 12, 31)
         if start or end:
-            return start, end, sent.rstrip("。；;")
+            from .structure import read_marker
+
+            marker = read_marker(sent)
+            note = sent[len(sent) - len(marker.rest):] if marker and marker.rest else sent
+            return start, end, note.rstrip("；;")
     return None, None, ""
 
 
@@ -384,7 +394,7 @@ def build_notice(*, doc_id: str, path: Path, head: list[str], tail: list[str], t
                           "status must be final or draft.")
     published = pick("published", read_date(heads, tails, has_letter), None,
                      default_note="成文日期：正文中未找到 / date not found")
-    start, end, note = read_period(tails + texts, published)
+    start, end, note = read_period(tails + texts, published if status == "final" else None)
     effective_from = pick("effective_from", start, None)
     effective_to = pick("effective_to", end, None,
                         default_note="有效期：正文中未找到截止日期，视为长期有效 / no end date found")

@@ -19,17 +19,21 @@ import cn2an
 
 from .cleaning import Layout, clean_inline, join_paragraphs, layout_lines
 from .structure import CN_NUMERAL, KIND, Node, Table, Tree, read_tree, to_int_safe
-from .tables import TableRows, find_text_tables, table_units
+from .tables import TableRows, find_text_tables, rebuild_cell_lines, table_units
 from .types import Item, Unit
 
-LEAD = re.compile(r"[（(](?:由)?([^（）()]+?)牵头[）)]\s*$")
+LEAD = re.compile(r"[（(](?:由)?([^（）()：:]+?)牵头[）)]\s*$|[（(]牵头单位[:：]([^（）()]+)[）)]\s*$")
 RESPONSIBLE = re.compile(r"[（(]责任单位[:：]([^（）()]+)[）)]\s*$", re.M)
+RESPONSIBLE_LINE = re.compile(r"^[（(]责任单位[:：][^（）()]+[）)]$")
 # A paragraph after the last clause that opens like this starts the closing part of the notice.
 CLOSING_OPENERS = ("上述", "本通知", "本文件", "本政策", "本措施", "本意见", "本办法", "文件明确",
                    "以上", "各地", "抄送", "如遇", "附件", "本举措")
+# 本方案… / 本细则… : the notice speaking of itself (its period, who interprets it, its budget)
+CLOSING_THIS = re.compile(r"^本(?:实施)?(?:方案|细则|规定|计划|决定|公告|政策措施|若干措施|若干政策)")
 # A signature, date or print line after the last clause is closing too.
 SIGNATURE = re.compile(r"^(?:[\u4e00-\u9fff（）()]{2,30}(?:人民政府|政府|办公室|办公厅|委员会|局|厅|委|中心|公司|管委会)"
                        r"(?:办公室)?|\d{4}年\d{1,2}月\d{1,2}日(?:印发)?|[（(]此件[^）)]*[）)])$")
+PUBLICATION_NOTE = re.compile(r"^[（(](?:信息公开选项|公开方式|此件)[^）)]*[）)]$")
 SECTION_KINDS = ("part", "chapter", "jie")
 NUMBERED_KINDS = ("cn", "paren_cn", "arabic", "paren_arabic", "circled")
 HEADING_CHARS = 40  # a section header longer than this reads as a clause, not a heading
@@ -217,7 +221,7 @@ class _Builder:
         header_lines = node.lines()[: node.header]
         header = clean_inline("".join(header_lines))
         m = LEAD.search(header)
-        lead = m.group(1).strip() if m else ""
+        lead = (m.group(1) or m.group(2)).strip() if m else ""
         title = LEAD.sub("", header).strip()
         if node.kind in SPACED_LABELS:
             rest_title = title[len(node.label):].strip() if title.startswith(node.label) else title
@@ -327,8 +331,12 @@ class _Builder:
             bounds = kuan + [len(body) + 1]
             items = [Item(f"第{to_numeral(k + 1)}款", f"{node.label}第{to_numeral(k + 1)}款", bounds[k],
                           bounds[k + 1] - 1) for k in range(len(kuan))] + items
-        self.add(kind="clause", number=node.number, clause=node.label, text=body, heading=_heading(heading_src),
-                 responsible=resp[-1] if resp else "", items=tuple(items))
+        if items and RESPONSIBLE_LINE.match(text.paras[-1]):  # （责任单位：…） belongs to the clause
+            last = len(body) - len(text.paras[-1]) - 1
+            items = [Item(i.label, i.path, i.start, min(i.end, last)) for i in items]
+        self.add(kind="clause", number=node.number, clause=node.label, text=body,
+                 heading="" if article else _heading(heading_src), responsible=resp[-1] if resp else "",
+                 items=tuple(items))
 
     def _flush_kuan(self, lines: list[str], text: _Text, kuan: list[int], article: bool) -> None:
         for para in self.paragraphs(lines):
@@ -347,8 +355,6 @@ class _Builder:
         if article:
             word = "项" if level == 1 else "目" if level == 2 else ""
             part = f"第{node.label.rstrip('.、')}{word}" if word else node.label
-            if level == 1 and kuan and len(kuan) > 1:
-                part = f"第{to_numeral(len(kuan))}款{part}"
         else:
             part = node.label
         path = (path or prefix) + part
@@ -382,50 +388,66 @@ class _Builder:
         """Paragraphs after the last clause that open like a closing (上述…, 本通知…) or sign it off."""
         idx = next((i for i in range(len(self.units) - 1, -1, -1)
                     if self.units[i]["kind"] in ("clause", "section_intro")), None)
-        if idx is None or idx != len(self.units) - 1:
+        if idx is None or any(u["kind"] != "_table" for u in self.units[idx + 1:]):
             return
         unit = self.units[idx]
         paras = unit["text"].split("\n")
         first = 2 if unit["kind"] == "section_intro" else 1
+        if self.lay.hard_wrapped and not unit.get("items"):
+            # a PDF may hide the break before the closing inside a full last line: split at the sentence
+            paras = paras[:first - 1] + [p for para in paras[first - 1:] for p in _closing_paragraphs([para])]
         cut = next((j for j in range(first, len(paras))
-                    if paras[j].startswith(CLOSING_OPENERS) or SIGNATURE.match(paras[j])), None)
+                    if _opens_closing(paras[j]) or SIGNATURE.match(paras[j])), None)
         if cut is None:
             return
         keep = "\n".join(paras[:cut])
         unit["text"] = keep
         unit["items"] = tuple(Item(i.label, i.path, i.start, min(i.end, len(keep)))
                               for i in unit.get("items", ()) if i.start < len(keep))
+        # a PDF may hide a paragraph break: there, split again where a sentence opens a new topic
         closing = _closing_paragraphs(paras[cut:])
         self.tail = closing
+        saved = self.section_ctx
+        self.section_ctx = {**saved, "section": "", "section_number": 0, "lead_department": ""}
+        new = []
         for k, para in enumerate(closing, start=1):
             self.add(kind="closing", number=k, text=para)
+            new.append(self.units.pop())
+        self.units[idx + 1:idx + 1] = new
+        self.section_ctx = saved
 
     def _attachment(self, att: Node) -> None:
+        """An attachment (附件1) or table appendix (附表1): its tables become rows, the lines before a
+        table are its caption, other text is cited by the attachment's label."""
         label = att.label
-        lines = att.lines()
         text = _Text()
         own: list[str] = []
         self.section_ctx = {"section": "", "section_number": 0, "lead_department": "", "section_label": label,
                             "section_chain": label, "section_ordinal": 0}
-        title = ""
-        for entry in att.content:
+        content = att.content
+        if not any(isinstance(e, Table) for e in content):
+            content = rebuild_cell_lines(content)
+        for entry in content:
             if isinstance(entry, str):
-                own.append(entry)
+                if not PUBLICATION_NOTE.match(entry.strip()):
+                    own.append(entry)
             elif isinstance(entry, Table):
                 self._flush(own, text)
-                caption = text.paras[-1] if text.paras else ""
+                caption = "".join(text.paras[-2:]) if len(text.paras) > 1 and text.paras[-2] == label else (
+                    text.paras[-1] if text.paras else "")
                 self._table(entry, context=label, caption=caption, attachment=label)
+                text.paras.clear()  # the caption lines: the table's name, not text of their own
+                text.length = 0
             else:
                 self._flush(own, text)
                 if text.paras:
-                    self._attachment_unit(label, text, title)
+                    self._attachment_unit(label, text)
                 self._attachment_node(entry, label)
         self._flush(own, text)
-        if text.paras:
-            self._attachment_unit(label, text, title)
-        del lines
+        if text.paras and text.text.strip() != label:
+            self._attachment_unit(label, text)
 
-    def _attachment_unit(self, label: str, text: _Text, title: str) -> None:
+    def _attachment_unit(self, label: str, text: _Text) -> None:
         body = text.text
         if not body.startswith(label):
             body = f"{label} {body}"
@@ -458,29 +480,42 @@ def _split_leading(body: Node) -> tuple[list, list]:
     return body.content, []
 
 
-LETTER_SIGNAL = re.compile(r"印发给你们|现将.{0,80}印发|现予印发|请认真贯彻|请结合实际|请遵照执行|请认真组织实施"
-                           r"|此件公开发布|此件主动公开|此件依申请公开|此件不公开")
-LETTER_END = re.compile(r"^(?:\d{4}年\d{1,2}月\d{1,2}日|[（(]此件[^）)]*[）)]|.*?\d{4}年\d{1,2}月\d{1,2}日"
-                        r"[（(]此件[^）)]*[）)])$|印发给你们|现将.{0,80}印发|现予印发")
+LETTER_SIGNAL = re.compile(r"印发给你们|现将.{0,80}(?:印发|公布|发布)|现予印发|现印发|请认真贯彻|请结合实际|请遵照执行"
+                           r"|请认真组织实施|征求意见的(?:公告|通知)|向社会公开征求意见|此件公开发布|此件主动公开"
+                           r"|此件依申请公开|此件不公开")
+_DATE = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+LETTER_END = re.compile(rf"^(?:.{{0,40}}?{_DATE}(?:\s*[（(]此件[^）)]*[）)])?|[（(]此件[^）)]*[）)])$")
 PREAMBLE_OPENERS = ("为", "根据", "按照", "为了", "依据", "近年来")
 
 
 def split_letter(paras: list[str]) -> tuple[list[str], list[str]]:
-    """The covering letter (通知: addressees, 现将《…》印发给你们, issuer, date) and what follows it."""
-    if not any(LETTER_SIGNAL.search(p) for p in paras[:12]):
+    """The covering letter (通知 / 公告: title, 文号, addressees, 现将《…》印发给你们, issuer, date,
+    （此件公开发布）) and what follows it (the measures' title and preamble). The letter ends at its
+    date or 此件 line; a title left alone after it (no preamble sentence) goes with the letter."""
+    window = paras[:16]
+    signal = next((i for i, p in enumerate(window) if LETTER_SIGNAL.search(p)), None)
+    if signal is None:
         return [], paras
-    end = -1
-    for i, para in enumerate(paras[:14]):
-        if i > 0 and para.startswith(PREAMBLE_OPENERS) and end >= 0:
-            break
-        if LETTER_END.search(para) or LETTER_SIGNAL.search(para):
+    end = signal
+    for i in range(signal, len(window)):
+        p = window[i]
+        if LETTER_END.match(p) and not p.startswith(PREAMBLE_OPENERS):
             end = i
-    return paras[: end + 1], paras[end + 1:]
+        elif i > end + 1:
+            break
+    letter, rest = paras[: end + 1], paras[end + 1:]
+    if rest and not any(p.endswith(("。", "；", "：")) or p.startswith(PREAMBLE_OPENERS) for p in rest):
+        return paras, []  # only the measures' title follows: it goes with the letter
+    return letter, rest
+
+
+def _opens_closing(para: str) -> bool:
+    return para.startswith(CLOSING_OPENERS) or bool(CLOSING_THIS.match(para))
 
 
 def _closing_paragraphs(paras: list[str]) -> list[str]:
     """Closing paragraphs, split again where a sentence opens a new topic (a PDF may hide the break)."""
-    opener = "|".join(re.escape(o) for o in CLOSING_OPENERS)
+    opener = "|".join([*(re.escape(o) for o in CLOSING_OPENERS), CLOSING_THIS.pattern.lstrip("^")])
     out: list[str] = []
     for para in paras:
         out.extend(p for p in re.split(rf"(?<=[。；])(?=(?:{opener}))", para) if p)

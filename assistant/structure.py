@@ -52,7 +52,7 @@ MARKER_KINDS = (
 )
 KIND = {k.name: k for k in MARKER_KINDS}
 # 附件 / 附件1 / 附件2：补贴标准 — an attachment's first line (short; a sentence is not one).
-ATTACHMENT = re.compile(rf"^附\s*件\s*({_N})?\s*(?:[:：]\s*)?(.{{0,40}})$")
+ATTACHMENT = re.compile(rf"^附\s*([件表])\s*({_N})?\s*(?:[:：]\s*)?(.{{0,40}})$")
 HEADING_MAX = 40  # a new, shallower kind of marker mid-notice must look like a heading: this short
 
 
@@ -100,13 +100,15 @@ def read_marker(line: str) -> Marker | None:
     return None
 
 
-def read_attachment(line: str) -> tuple[int, str] | None:
-    """(number, title) when the line opens an attachment: 附件, 附件1, 附件2：补贴标准表."""
+def read_attachment(line: str) -> tuple[str, int, str, str] | None:
+    """(附件 or 附表, number, label as printed, title) when the line opens an attachment or a table
+    appendix: 附件, 附件1, 附件2：补贴标准表, 附表, 附表1 …."""
     m = ATTACHMENT.match(fold_width(line).strip())
-    if not m or m.group(2).endswith(("。", "；", "，")) or re.match(r"\d+[.、]", m.group(2)):
+    if not m or m.group(3).endswith(("。", "；", "，")) or re.match(r"\d+[.、]", m.group(3)):
         return None  # a sentence, or a covering letter's list of attachments (附件：1.…)
-    n = to_int_safe(m.group(1)) if m.group(1) else 1
-    return (n, m.group(2).strip()) if n else None
+    n = to_int_safe(m.group(2)) if m.group(2) else 1
+    word = f"附{m.group(1)}"
+    return (word, n, f"{word}{m.group(2) or ''}", m.group(3).strip()) if n else None
 
 
 @dataclass(eq=False)
@@ -249,20 +251,16 @@ def read_tree(entries: list) -> Tree:
     body = Node("root")
     reader = _Reader(body, numbering)
     attachments: list[Node] = []
+    count = {"附件": 0, "附表": 0}
     for entry in entries:
         if isinstance(entry, str):
             att = read_attachment(entry)
-            expected = len(attachments) + 1
-            opens = body.children or attachments or (len(body.content) >= 3 and not att[1] if att else False)
-            if att and att[0] == expected and opens:
-                node = Node("attachment", att[0], f"附件{att[0]}" if _numbered(entry) else "附件",
-                            header=1, content=[entry])
+            if att and att[1] == count[att[0]] + 1 and (body.children or attachments
+                                                        or len(body.content) >= 3 and not att[3]):
+                count[att[0]] += 1
+                node = Node("attachment", len(attachments) + 1, att[2], header=1, content=[entry])
                 attachments.append(node)
                 reader = _Reader(node, numbering)
                 continue
         reader.feed(entry)
     return Tree(body, attachments, numbering)
-
-
-def _numbered(line: str) -> bool:
-    return bool(re.match(rf"^附\s*件\s*(?:{_N})", fold_width(line).strip()))

@@ -125,3 +125,35 @@ def _cells(line: str) -> tuple[str, ...] | None:
         return None  # 第五条  购买… / 一、  总体要求: a numbered line with wide spacing, not a row
     cells = tuple(c.strip() for c in _CELL_SPLIT.split(stripped) if c.strip())
     return cells if len(cells) >= 2 else None
+
+
+def rebuild_cell_lines(content: list) -> list:
+    """A table a PDF gave one cell per line (序号 / 船型 / 船长 / 补助标准 / 1 / 钢质捕捞渔船 / …) → Table.
+
+    The rows are found by their 序号: 1, 2, 3 … each opening a row of as many cells as lie between
+    "1" and "2"; the header is that many lines before "1". Anything else is left as it was.
+    """
+    lines = [e for e in content if isinstance(e, str)]
+    if len(lines) != len(content):
+        return content
+    stripped = [line.strip() for line in lines]
+    try:
+        one = stripped.index("1")
+        two = stripped.index("2", one + 1)
+    except ValueError:
+        return content
+    width = two - one
+    if width < 2 or one < width:
+        return content
+    header = stripped[one - width:one]
+    if any(len(h) > 16 or re.search(r"[。；，]", h) for h in header):
+        return content
+    rows = [tuple(header)]
+    i, n = one, 1
+    while i + width <= len(stripped) and stripped[i] == str(n):
+        rows.append(tuple(stripped[i:i + width]))
+        i += width
+        n += 1
+    if len(rows) < 3:
+        return content
+    return [*lines[: one - width], Table(tuple(rows)), *lines[i:]]
