@@ -14,7 +14,8 @@ from .answering import Answerer
 from .errors import BadQuestion, NotFound
 from .extractive import ASKS_VALIDITY, ExtractiveAnswerer
 from .guard import figure_problems
-from .index import ClauseIndex, IngestReport
+from .index import ClauseIndex
+from .ingest_report import IngestOutcome
 from .notices import load_corpus
 from .parsing import clause_number, to_numeral
 from .retrieval import Retriever
@@ -62,13 +63,18 @@ class Assistant:
         self._retriever: Retriever | None = None
 
     # -- index ----------------------------------------------------------------------------------
-    def ingest(self, progress: bool = True) -> IngestReport:
-        """Parse the corpus (all of it, or fail without touching the index), then sync the index."""
-        report = self.index.sync(load_corpus(self.settings.corpus_dir), progress=progress)
+    def ingest(self, progress: bool = True) -> IngestOutcome:
+        """Parse every notice in the corpus, then sync the index with the good ones. A rejected
+        notice is reported and its previously indexed version (if any) stays served."""
+        load = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_notice_bytes)
+        for r in load.rejected:
+            log.warning("notice rejected: %s", r.message)
+        report = self.index.sync([ln for ln in load.loaded], keep=[r.doc_id for r in load.rejected],
+                                 progress=progress)
         self._retriever = None
-        return report
+        return IngestOutcome(report, load.loaded, load.rejected)
 
-    def ensure_index(self, progress: bool = True) -> IngestReport | None:
+    def ensure_index(self, progress: bool = True) -> IngestOutcome | None:
         """Build the index on first use; returns the report when it had to."""
         if self.index.exists():
             return None

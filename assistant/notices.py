@@ -40,6 +40,12 @@ class CorpusLoad:
     loaded: list[LoadedNotice] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
 
+    def __iter__(self):  # iterating a load walks the notices that loaded
+        return iter(self.loaded)
+
+    def __len__(self) -> int:
+        return len(self.loaded)
+
 
 def notice_files(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():

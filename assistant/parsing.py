@@ -180,14 +180,21 @@ class _Builder:
         head = self.paragraphs([x for x in lead_lines if isinstance(x, str)])
         self.head = head
         letter, preamble = split_letter(head)
+        paragraph_mode = self.shape.clause_kind is None and not self.shape.section_kinds
+        body_paras: list[str] = []
+        if paragraph_mode:  # no numbering: the preamble is the opening 为…/根据… paragraph, if any
+            opener = next((i for i, p in enumerate(preamble[:3]) if p.startswith(PREAMBLE_OPENERS)), None)
+            cut = 0 if opener is None else opener + 1
+            preamble, body_paras = preamble[:cut], preamble[cut:]
         if letter:
             self.add(kind="letter", text="\n".join(letter))
         if preamble:
             self.add(kind="preamble", text="\n".join(preamble))
-        for t in (x for x in lead_lines if isinstance(x, Table)):
-            self._table(t, context="", caption="")
-        if self.shape.clause_kind is None and not self.shape.section_kinds:
-            self._paragraph_mode(rest)
+        if not paragraph_mode:
+            for t in (x for x in lead_lines if isinstance(x, Table)):
+                self._table(t, context="", caption="")
+        if paragraph_mode:
+            self._paragraph_mode(body_paras, [t for t in lead_lines if isinstance(t, Table)])
         else:
             for entry in rest:
                 self._node(entry)
@@ -195,18 +202,12 @@ class _Builder:
         for att in self.tree.attachments:
             self._attachment(att)
 
-    def _paragraph_mode(self, rest: list) -> None:
-        """No numbering: each paragraph is a unit, cited as 第N段 (the preamble, when found, is apart)."""
-        lines: list[str] = []
-        for entry in rest:
-            if isinstance(entry, str):
-                lines.append(entry)
-            elif isinstance(entry, Table):
-                self._table(entry, context="", caption=lines[-1] if lines else "")
-        n = 0
-        for para in self.paragraphs(lines):
-            n += 1
+    def _paragraph_mode(self, paras: list[str], tables: list[Table]) -> None:
+        """No numbering: each paragraph is a unit, cited as 第N段."""
+        for n, para in enumerate(paras, start=1):
             self.add(kind="clause", number=n, clause=f"第{n}段", text=para, heading=_heading(para), _para=True)
+        for t in tables:
+            self._table(t, context="", caption="")
 
     def _node(self, node: Node) -> None:
         if node.kind in self.shape.section_kinds:
