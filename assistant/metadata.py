@@ -284,11 +284,11 @@ def read_period(texts: list[str], published: date | None) -> tuple[date | None, 
         m = re.search(r"有效期(?:至|到)(\d{4})年(?:底|末|年底)", s)
         if m and end is None:
             end = date(int(m.group(1)), 12, 31)
-        m = re.search(r"有效期(?:为)?([一二三四五六七八九十\d]{1,3})年", s)
+        m = re.search(r"有效期(?:为)?([一二两三四五六七八九十\d]{1,3})年", s)
         if m and end is None and start is not None:
             from .parsing import clause_number
 
-            years = clause_number(m.group(1)) or 0
+            years = clause_number(m.group(1).replace("两", "二")) or 0
             if years:
                 try:
                     end = start.replace(year=start.year + years) - timedelta(days=1)
