@@ -68,7 +68,7 @@ class Assistant:
         notice is reported and its previously indexed version (if any) stays served."""
         load = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_notice_bytes)
         for r in load.rejected:
-            log.warning("notice rejected: %s", r.message)
+            log.info("notice rejected: %s", r.message)
         report = self.index.sync([ln for ln in load.loaded], keep=[r.doc_id for r in load.rejected],
                                  progress=progress)
         self._retriever = None
@@ -79,7 +79,10 @@ class Assistant:
         if self.index.exists():
             return None
         log.info("no index at %s yet: building it from %s", self.index.where, self.settings.corpus_dir)
-        return self.ingest(progress=progress)
+        outcome = self.ingest(progress=progress)
+        for r in outcome.rejected:  # `policyqa ingest` prints these itself; here they would go unseen
+            log.warning("notice rejected: %s", r.message)
+        return outcome
 
     @property
     def retriever(self) -> Retriever:
