@@ -120,6 +120,7 @@ def _read_docx(path: Path) -> Document:
         from docx.table import Table as DocxTable
 
         document = docx.Document(str(path))
+        numbering = WordNumbering(document)
         entries: list = []
         title = ""
         for block in document.iter_inner_content():
@@ -128,7 +129,10 @@ def _read_docx(path: Path) -> Document:
                 continue
             style = (block.style.name if block.style is not None else "") or ""
             text = block.text
-            if style.lower() == "title" and text.strip() and not title:
+            label = numbering.label(block)
+            if label and text.strip() and not text.lstrip().startswith(label):
+                text = label + text.lstrip()  # Word's automatic numbering: 一、 （一） 1. are not in the text
+            if style.lower() in ("title", "标题") and text.strip() and not title:
                 title = text.strip()
             entries.extend(text.split("\n"))
     except Exception as exc:  # python-docx / zipfile / lxml raise many kinds on a damaged file
@@ -149,3 +153,92 @@ def _docx_table(table) -> Table:
             cells.append(" ".join(p.text.strip() for p in cell.paragraphs if p.text.strip()))
         rows.append(tuple(cells))
     return Table(tuple(rows))
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+class WordNumbering:
+    """The numbers Word draws in front of auto-numbered paragraphs (list styles, 一、/（一）/1. levels):
+    they are not in the paragraph's text, so they are computed from numbering.xml as Word counts them."""
+
+    def __init__(self, document):
+        self.levels: dict[str, dict[int, tuple[int, str, str]]] = {}  # numId -> ilvl -> (start, fmt, text)
+        self.counts: dict[str, list[int]] = {}
+        try:
+            root = document.part.numbering_part.element
+        except Exception:  # no numbering part: nothing is auto-numbered
+            return
+        abstract = {}
+        for an in root.iter(f"{_W}abstractNum"):
+            abstract[an.get(f"{_W}abstractNumId")] = {
+                int(lvl.get(f"{_W}ilvl", "0")): self._level(lvl) for lvl in an.iter(f"{_W}lvl")}
+        for num in root.iter(f"{_W}num"):
+            ref = num.find(f"{_W}abstractNumId")
+            levels = dict(abstract.get(ref.get(f"{_W}val") if ref is not None else "", {}))
+            for override in num.iter(f"{_W}lvlOverride"):
+                ilvl = int(override.get(f"{_W}ilvl", "0"))
+                start = override.find(f"{_W}startOverride")
+                if start is not None and ilvl in levels:
+                    levels[ilvl] = (int(start.get(f"{_W}val", "1")), *levels[ilvl][1:])
+            self.levels[num.get(f"{_W}numId")] = levels
+
+    @staticmethod
+    def _level(lvl) -> tuple[int, str, str]:
+        def val(tag: str, default: str) -> str:
+            el = lvl.find(f"{_W}{tag}")
+            return el.get(f"{_W}val", default) if el is not None else default
+
+        return int(val("start", "1") or 1), val("numFmt", "decimal"), val("lvlText", "")
+
+    def _num_pr(self, paragraph) -> tuple[str, int] | None:
+        p_pr = paragraph._p.pPr
+        num_pr = p_pr.numPr if p_pr is not None else None
+        style = paragraph.style
+        while num_pr is None and style is not None:  # numbering that comes with the paragraph's style
+            s_pr = style.element.pPr
+            num_pr = s_pr.numPr if s_pr is not None else None
+            style = style.base_style
+        if num_pr is None or num_pr.numId is None:
+            return None
+        ilvl = num_pr.ilvl.val if num_pr.ilvl is not None else 0
+        return str(num_pr.numId.val), int(ilvl)
+
+    def label(self, paragraph) -> str:
+        if not self.levels:
+            return ""
+        found = self._num_pr(paragraph)
+        if not found or found[0] not in self.levels or not paragraph.text.strip():
+            return ""
+        num_id, ilvl = found
+        levels = self.levels[num_id]
+        if ilvl not in levels:
+            return ""
+        counts = self.counts.setdefault(num_id, [0] * 9)
+        ilvl = min(ilvl, 8)
+        for deeper in range(ilvl + 1, 9):
+            counts[deeper] = 0
+        counts[ilvl] = counts[ilvl] + 1 if counts[ilvl] else levels[ilvl][0]
+        text = levels[ilvl][2]
+        if levels[ilvl][1] in ("bullet", "none") or not text:
+            return ""
+        for k in range(ilvl + 1):
+            if f"%{k + 1}" in text and k in levels:
+                n = counts[k] or levels[k][0]
+                text = text.replace(f"%{k + 1}", _format_number(n, levels[k][1]))
+        return text
+
+
+def _format_number(n: int, fmt: str) -> str:
+    if fmt.startswith(("chineseCounting", "japaneseCounting", "taiwaneseCounting", "ideographDigital")):
+        import cn2an
+
+        return cn2an.an2cn(n)
+    if fmt == "decimalEnclosedCircle" and 1 <= n <= 20:
+        return chr(ord("①") + n - 1)
+    if fmt == "ideographTraditional" and 1 <= n <= 10:
+        return "甲乙丙丁戊己庚辛壬癸"[n - 1]
+    if fmt in ("lowerLetter", "upperLetter"):
+        letter = chr(ord("a") + (n - 1) % 26)
+        return letter.upper() if fmt == "upperLetter" else letter
+    return str(n)

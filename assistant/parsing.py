@@ -156,8 +156,7 @@ class _Builder:
         self.shape = shape
         self.tree = tree
         self.units: list[dict] = []
-        self.tables: list[TableRows] = []
-        self.pending_tables: list[tuple[Table, str, str, dict]] = []
+        self.pending_tables: list[tuple] = []  # (table, caption, section context, attachment)
         self.head: list[str] = []
         self.tail: list[str] = []
         self.section_ctx = {"section": "", "section_number": 0, "lead_department": "", "section_label": "",
@@ -192,7 +191,7 @@ class _Builder:
             self.add(kind="preamble", text="\n".join(preamble))
         if not paragraph_mode:
             for t in (x for x in lead_lines if isinstance(x, Table)):
-                self._table(t, context="", caption="")
+                self._table(t, caption="")
         if paragraph_mode:
             self._paragraph_mode(body_paras, [t for t in lead_lines if isinstance(t, Table)])
         else:
@@ -207,7 +206,7 @@ class _Builder:
         for n, para in enumerate(paras, start=1):
             self.add(kind="clause", number=n, clause=f"第{n}段", text=para, heading=_heading(para), _para=True)
         for t in tables:
-            self._table(t, context="", caption="")
+            self._table(t, caption="")
 
     def _node(self, node: Node) -> None:
         if node.kind in self.shape.section_kinds:
@@ -242,7 +241,7 @@ class _Builder:
                 continue
             if isinstance(entry, Table):
                 self._flush(own, text)
-                self._table(entry, context=node.label, caption=text.paras[-1] if text.paras else "")
+                self._table(entry, caption=text.paras[-1] if text.paras else "")
                 continue
             if entry.kind in self.shape.section_kinds or entry.kind == self.shape.clause_kind:
                 if not started:
@@ -314,7 +313,7 @@ class _Builder:
                 own.append(entry)
             elif isinstance(entry, Table):
                 self._flush_kuan(own, text, kuan, article)
-                self._table(entry, context=node.label, caption=text.paras[-1] if text.paras else "")
+                self._table(entry, caption=text.paras[-1] if text.paras else "")
             else:
                 self._flush_kuan(own, text, kuan, article)
                 items += self._items(entry, text, node.label, article=article, kuan=kuan)
@@ -369,7 +368,7 @@ class _Builder:
             starts = self._add_paras(own, text)
             start = starts[0] if start is None and starts else start
             if isinstance(entry, Table):
-                self._table(entry, context=path, caption=text.paras[-1] if text.paras else "")
+                self._table(entry, caption=text.paras[-1] if text.paras else "")
             else:
                 out += self._items(entry, text, prefix, article=article, kuan=kuan, level=level + 1, path=path)
         starts = self._add_paras(own, text)
@@ -436,7 +435,7 @@ class _Builder:
                 self._flush(own, text)
                 caption = "".join(text.paras[-2:]) if len(text.paras) > 1 and text.paras[-2] == label else (
                     text.paras[-1] if text.paras else "")
-                self._table(entry, context=label, caption=caption, attachment=label)
+                self._table(entry, caption=caption, attachment=label)
                 text.paras.clear()  # the caption lines: the table's name, not text of their own
                 text.length = 0
             else:
@@ -467,9 +466,9 @@ class _Builder:
             text.text[len(node.label):]), items=tuple(Item(i.label, f"{label} {i.path}", i.start + shift,
                                                           i.end + shift) for i in items[1:]))
 
-    def _table(self, table: Table, *, context: str, caption: str, attachment: str = "") -> None:
-        self.pending_tables.append((table, context, caption or table.caption, dict(self.section_ctx),
-                                    attachment, len(self.units)))
+    def _table(self, table: Table, *, caption: str, attachment: str = "") -> None:
+        """A table in place: its rows become units at this point of the notice (see _finish)."""
+        self.pending_tables.append((table, caption or table.caption, dict(self.section_ctx), attachment))
         self.units.append({"kind": "_table", "_index": len(self.pending_tables) - 1})
 
 
@@ -554,7 +553,7 @@ def _finish(builder: _Builder, doc_id: str) -> tuple[list[Unit], list[TableRows]
     used_table_labels: set[str] = set()
     for u in raw:
         if u["kind"] == "_table":
-            table, context, caption, ctx, attachment, _ = builder.pending_tables[u["_index"]]
+            table, caption, ctx, attachment = builder.pending_tables[u["_index"]]
             rows = table_units(table, doc_id=doc_id, caption=caption, attachment=attachment,
                                ordinal=len(tables) + 1, used=used_table_labels, first_number=counters.get(
                                    "table_row", 0) + 1, section=ctx["section"] or attachment,

@@ -199,3 +199,38 @@ def test_parse_report_shapes(loaded):
     assert loaded["yinzhou-2025.txt"].report.shape == "一、→（一）"
     assert loaded["kuiwen-jiadian-2025.docx"].report.tables == (
         "附表1（奎文区2025年家电以旧换新补贴标准表）: 9 行", "附表2（奎文区2025年数码产品购新补贴标准表）: 3 行")
+
+
+def test_word_automatic_numbering_is_read(tmp_path):
+    """一、 and （一） drawn by Word's list numbering are not in the paragraphs' text: they are computed."""
+    import docx
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    abstract = etree.Element(f"{w}abstractNum", {f"{w}abstractNumId": "90"})
+    for ilvl, text in ((0, "%1、"), (1, "（%2）")):
+        lvl = etree.SubElement(abstract, f"{w}lvl", {f"{w}ilvl": str(ilvl)})
+        for tag, value in (("start", "1"), ("numFmt", "chineseCounting"), ("lvlText", text)):
+            etree.SubElement(lvl, f"{w}{tag}", {f"{w}val": value})
+    numbering.insert(0, abstract)
+    num = etree.SubElement(numbering, f"{w}num", {f"{w}numId": "90"})
+    etree.SubElement(num, f"{w}abstractNumId", {f"{w}val": "90"})
+
+    def numbered(text: str, ilvl: int) -> None:
+        num_pr = document.add_paragraph(text)._p.get_or_add_pPr()._add_numPr()
+        num_pr._add_ilvl().val = ilvl
+        num_pr._add_numId().val = 90
+
+    document.add_paragraph("为支持企业发展，制定本措施。")
+    numbered("支持科技创新", 0)
+    numbered("研发补助。最高补助100万元。", 1)
+    numbered("平台奖励。奖励50万元。", 1)
+    numbered("支持消费", 0)
+    numbered("汽车补贴。每辆补贴5000元。", 1)
+    document.save(str(tmp_path / "auto.docx"))
+    units = load_notice(tmp_path / "auto.docx").units
+    assert [(u.kind, u.label) for u in units] == [("preamble", "（前言）"), ("clause", "一、（一）"),
+                                                  ("clause", "一、（二）"), ("clause", "二、（一）")]
+    assert units[3].text == "（一）汽车补贴。每辆补贴5000元。" and units[3].section == "二、支持消费"
