@@ -66,9 +66,15 @@ class Assistant:
     def ingest(self, progress: bool = True) -> IngestOutcome:
         """Parse every notice in the corpus, then sync the index with the good ones. A rejected
         notice is reported and its previously indexed version (if any) stays served."""
-        load = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_notice_bytes)
+        from .ingest_report import file_progress, nothing_indexed
+
+        with file_progress(progress) as on_file:
+            load = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_notice_bytes,
+                               progress=on_file)
         for r in load.rejected:
             log.info("notice rejected: %s", r.message)
+        if not load.loaded and not self.index.exists():  # nothing usable and nothing to keep: no empty index
+            return IngestOutcome(nothing_indexed(), load.loaded, load.rejected)
         report = self.index.sync([ln for ln in load.loaded], keep=[r.doc_id for r in load.rejected],
                                  progress=progress)
         self._retriever = None

@@ -2,6 +2,8 @@
 and one notice's parsed tree. Formatting only; the data comes from notices.py and index.py."""
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .types import ParseReport, Unit
@@ -35,6 +37,47 @@ class IngestOutcome:
             lines.append(f"rejected {len(self.rejected)} file(s) / {len(self.rejected)} 个文件未收录"
                          "（见下方逐条说明；已收录过的旧版本继续提供）")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _NothingIndexed:
+    """The index report when no notice could be used and there was no index to keep: nothing written."""
+
+    notices: int = 0
+    units: int = 0
+    embedded: int = 0
+    reused: int = 0
+    removed: int = 0
+    unchanged: bool = True
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return "nothing indexed: no notice could be used / 没有可收录的通知，索引未建立"
+
+
+def nothing_indexed() -> _NothingIndexed:
+    return _NothingIndexed()
+
+
+@contextmanager
+def file_progress(enabled: bool, at_least: int = 20):
+    """A progress bar over the files being read, for corpora of many notices (none for a few)."""
+    bar = None
+
+    def on_file(done: int, total: int, path) -> None:
+        nonlocal bar
+        if bar is None and total >= at_least:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, desc="reading", unit="file", file=sys.stderr)
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        yield on_file if enabled else None
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _kinds(report: ParseReport) -> str:

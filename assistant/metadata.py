@@ -39,6 +39,7 @@ ORG = re.compile(r"^((?:[\u4e00-\u9fff]|[（(][\u4e00-\u9fff、]+[）)]){2,40}?"
                  r"(?:人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会|委员会|办公室|办公厅|政府|局|厅|委|中心|"
                  r"市委|区委|县委))(?=$|\s|\d{4}\s*年|[（(]此件)")
 DRAFT = re.compile(r"征求意见稿|草案|送审稿|讨论稿")
+ISSUED = re.compile(r"[（(]此件(?:公开发布|主动公开|依申请公开|不予?公开)[）)]|\d{4}年\d{1,2}月\d{1,2}日印发$")
 VERSION = re.compile(r"[（(]?(\d{4})\s*年版[）)]?")
 TITLE_QUOTED = re.compile(r"(?:现将|关于印发|印发)《([^》]{4,80})》")
 TITLE_NOISE = re.compile(r"[（(](?:公开)?征求意见稿[）)]|[（(]草案[）)]|[（(]送审稿[）)]|[（(]讨论稿[）)]")
@@ -387,8 +388,10 @@ def build_notice(*, doc_id: str, path: Path, head: list[str], tail: list[str], t
                   default_note="地区：从发文机关和标题都未能识别，按“不限地区”处理（可在 .meta.json 写 region）"
                                " / region not found")
     draft = any(DRAFT.search(p) for p in heads[:8]) or bool(DRAFT.search(title)) or bool(DRAFT.search(title_hint))
-    status = pick("status", "draft" if draft else "", "final",
-                  default_note="状态：未见“征求意见稿”字样，按正式文件处理 / no draft mark: taken as final")
+    issued = any(ISSUED.search(p) for p in heads[:16] + tails[-6:]) or bool(read_doc_number(heads))
+    status = pick("status", "draft" if draft else "final" if issued else "", "final",
+                  default_note="状态：未见“征求意见稿”字样，也未见文号或“此件公开发布”，按正式文件处理 / "
+                               "no draft mark: taken as final")
     if status not in ("final", "draft"):
         raise CorpusError(f"{meta_path}: status 只能是 \"final\" 或 \"draft\"（征求意见稿），不是 {status!r} / "
                           "status must be final or draft.")

@@ -605,6 +605,10 @@ def parse_entries(entries: list, doc_id: str, *, may_be_wrapped: bool = True) ->
     builder.build()
     units, tables = _finish(builder, doc_id)
     notes = []
+    restarted = [u.label for u in units if u.kind == "clause" and u.number >= 1000]
+    if restarted:
+        notes.append(f"条款编号在每个章节重新开始：引用时带章节号，如 {restarted[0]} / clause numbers restart in "
+                     "each section")
     if shape.clause_kind is None and not shape.section_kinds:
         n = sum(1 for u in units if u.kind == "clause")
         notes.append(f"没有编号条款：按段落收录 {n} 段（引用为“第N段”）/ no numbered clauses: "

@@ -63,6 +63,16 @@ def test_every_bad_file_reported_good_ones_loaded(tmp_path):
     assert len(by_id["dup"]) == 2  # dup.txt and dup.md share an id: both reported, neither guessed
 
 
+def test_nothing_usable_builds_no_empty_index(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "gbk.txt").write_bytes("（一）补贴一万元。".encode("gb18030"))
+    a = Assistant(load_settings(corpus_dir=corpus, data_dir=tmp_path / "data"))
+    outcome = a.ingest(progress=False)
+    assert not outcome.ok and outcome.notices == 0 and "nothing indexed" in outcome.summary()
+    assert not a.index.exists()
+
+
 def test_size_cap_and_large_junk(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -157,7 +167,7 @@ def test_cli_inspect_shows_the_tree_without_indexing(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "第十条第（一）项第2目" in out and "第二章 汽车以旧换新补贴" in out and "条款 26/26" in out
-    assert "doc_number      柯政办发〔2025〕9号  [正文]" in out and "status          final  [默认]" in out
+    assert "doc_number      柯政办发〔2025〕9号  [正文]" in out and "status          final  [正文]" in out
     assert not (tmp_path / "data").exists()  # the index was not touched
     js = json.loads(run("inspect", "--json", str(SHAPES / "nanhai-rencai.md"), env=env).stdout)
     assert js["report"]["metadata_sources"]["published"] == ".meta.json"
