@@ -55,7 +55,7 @@ def clause_number(raw: str) -> int | None:
     (一四 and 十十 are refused: a Chinese numeral must read back as itself)."""
     raw = str(raw).strip().strip("（）() ")
     raw = raw.removeprefix("第").removesuffix("条").strip()
-    if raw.isdigit():
+    if raw.isascii() and raw.isdigit():  # str.isdigit() is true for ① and ² too
         return int(raw) or None
     if not raw or any(ch not in CN_NUMERAL for ch in raw):
         return None

@@ -59,10 +59,10 @@ HEADING_MAX = 40  # a new, shallower kind of marker mid-notice must look like a 
 @lru_cache(maxsize=4096)
 def to_int_safe(raw: str) -> int | None:
     """十四 → 14, 14 → 14, ② → 2; None for what is not a well-formed number (十十, 百)."""
-    if raw.isdigit():
-        return int(raw) or None
     if len(raw) == 1 and "①" <= raw <= "⑳":
         return ord(raw) - ord("①") + 1
+    if raw.isascii() and raw.isdigit():  # str.isdigit() is true for ① and ² too
+        return int(raw) or None
     if not raw or any(ch not in CN_NUMERAL for ch in raw):
         return None
     try:

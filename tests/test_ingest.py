@@ -92,7 +92,8 @@ def test_size_cap_and_large_junk(tmp_path):
 
 @pytest.mark.parametrize("text", ["", "\n\n\n", "一、", "（一）", "第一条", "1.", "附件1", "附表\n\n",
                                   "百、十十、（零）第〇条", "（一）\n（一）\n（三）\n（二）", "（" * 5000,
-                                  "一、" * 3000, "\t\t\n  \n\t", "第一章\n第一章\n第一条\n第一条"])
+                                  "一、" * 3000, "\t\t\n  \n\t", "第一章\n第一章\n第一条\n第一条",
+                                  "①补贴\n②\n（²）\n²、", "附表\n序号\n金额\n1\n2\n2\n3"])
 def test_no_traceback_for_odd_text(text):
     parsed = parse_entries(text.split("\n"), "odd")
     assert all(u.text for u in parsed.units)

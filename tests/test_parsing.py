@@ -108,3 +108,10 @@ def test_text_without_numbering_is_indexed_by_paragraph():
     units = parse_units("为规范管理，制定本细则。\n对新建项目给予补助，每个最高10万元。\n补助资金当年拨付。", "x")
     assert [(u.kind, u.label) for u in units] == [("preamble", "（前言）"), ("clause", "第1段"), ("clause", "第2段")]
     assert units[1].text == "对新建项目给予补助，每个最高10万元。"
+
+
+def test_clause_number_refuses_what_only_looks_like_digits():
+    from assistant.parsing import clause_number
+
+    assert [clause_number(x) for x in ("十四", "（十四）", "第十四条", "14", "①", "²", "一四", "")] == [
+        14, 14, 14, 14, None, None, None, None]
