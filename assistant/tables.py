@@ -1,6 +1,6 @@
 """Tables (附表): each row becomes a citable unit that carries its header.
 
-A row unit reads ``附表1 第3行（家电补贴标准表）：品类：冰箱；能效等级：一级；补贴标准：售价的20%`` and is
+A row unit reads ``附表1 第3行（家电补贴标准表）：品类：冰箱，能效等级：一级，补贴标准：售价的20%。`` and is
 cited ``附表1 第3行``. The table's name comes from its caption (附表1 …), else the attachment it sits
 in (附件2), else 附表. Rows are counted after the header row. A row whose cells are all one merged
 value (一、家电类) is a group heading: it is not a row of its own, the rows under it carry it.
@@ -82,8 +82,10 @@ def table_units(table: Table, *, doc_id: str, caption: str, attachment: str, ord
         r = len(units) + 1
         cite = f"{label} 第{r}行"
         text = f"{cite}（{name}）：" if name else f"{cite}："
+        # one sentence per row (cells joined by ，) so that an answer quoting the row keeps its figure
         units.append(Unit(doc_id=doc_id, kind="table_row", number=first_number + len(units), clause=cite,
-                          text=text + "；".join(cells), heading=name or label, section=section,
+                          text=text + "，".join(c.rstrip("。；，") for c in cells) + "。", heading=name or label,
+                          section=section,
                           section_number=section_number, lead_department=lead,
                           order=order_start + len(units)))
     return TableRows(label, name, header, units, skipped)
