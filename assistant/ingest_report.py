@@ -162,7 +162,12 @@ def inspect_text(ln) -> str:
 def unit_line(u: Unit) -> str:
     indent = "    " if u.kind in ("clause", "section_intro") and u.section else "  "
     extra = f"  [责任单位：{u.responsible}]" if u.responsible else ""
-    shown = u.heading if u.kind == "clause" and u.heading else _snippet(u.text, 50)
+    if u.kind == "clause" and u.heading:
+        shown = u.heading
+    elif u.kind == "table_row":  # the cells; the label and caption are already on the line
+        shown = _snippet(u.text.split("：", 1)[-1], 60)
+    else:
+        shown = _snippet(u.text, 50)
     return f"{indent}{u.label:10s} {KIND_NAMES[u.kind]:5s} {shown}{extra}"
 
 
