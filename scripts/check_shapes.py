@@ -290,22 +290,21 @@ def find(doc_id: str, label: str) -> str | None:
 
 # ------------------------------------------------------------ checking --
 
-def _amounts(text: str):
-    from assistant.numbers import extract_amounts
+def _amount(fact: dict):
+    from assistant.types import Amount
 
-    return extract_amounts(unicodedata.normalize("NFKC", text))
+    return Amount(value=float(fact["value"]), unit=fact.get("unit", ""), per=fact.get("per", ""),
+                  bound=fact.get("bound", ""), high=None if fact.get("high") is None else float(fact["high"]))
 
 
 def _has(fact: dict, text: str) -> bool:
-    from assistant.numbers import contains_amount
-    from assistant.types import Amount
+    """Whether text states the figure, as the eval scores it (assistant.evaluation.scoring.fact_present)."""
+    from assistant.evaluation.scoring import fact_present
 
-    needle = Amount(value=float(fact["value"]), unit=fact.get("unit", ""), per=fact.get("per", ""),
-                    high=None if fact.get("high") is None else float(fact["high"]))
-    return contains_amount(needle, _amounts(text))
+    return fact_present(_amount(fact), unicodedata.normalize("NFKC", text))
 
 
-KINDS_NEEDING_GOLD = {"answered"}
+VERSIONS = {"2024年版": ("wujiang-2024",), "2025年版": ("wujiang-2025",)}
 
 
 def check_cases(path: Path) -> list[str]:
@@ -350,16 +349,31 @@ def check_cases(path: Path) -> list[str]:
             if not any(_has(fact, t) for t in texts):
                 problems.append(f"{where}: expected {fact} is in none of its gold units")
         for fact in case.get("forbidden_facts", []):
-            if any(_has(fact, t) for t in texts):
-                problems.append(f"{where}: forbidden {fact} is in a gold unit")
+            # a neighbouring condition's figure may sit in the gold unit; it must exist somewhere,
+            # and must not be one of the expected figures
             if not _has(fact, corpus_text):
                 problems.append(f"{where}: forbidden {fact} is nowhere in the fixtures (typo?)")
-        for s in case.get("must_mention", []) + case.get("expected_departments", []):
-            if not isinstance(s, str) or not s:
-                problems.append(f"{where}: must_mention/expected_departments need strings")
-        for dep in case.get("expected_departments", []):
-            if texts and not any(dep in t for t in texts) and dep not in corpus_text:
-                problems.append(f"{where}: department {dep!r} is not in the fixtures")
+            if any(fact["value"] == e["value"] and fact.get("unit") == e.get("unit")
+                   for e in case.get("expected_facts", [])):
+                problems.append(f"{where}: {fact} is both expected and forbidden")
+        whole = "\n".join("\n".join(source_lines(d)) for d in {g.get("doc_id") for g in golds} if d in NOTICES)
+        for key in ("must_mention", "expected_departments", "must_mention_any", "must_not_mention"):
+            value = case.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(s, str) and s for s in value):
+                problems.append(f"{where}: {key} must be a list of non-empty strings")
+        if case.get("expected_status") == "answered":
+            for s in case.get("must_mention", []):  # what the answer must say is in the notice it cites
+                if s not in whole:
+                    problems.append(f"{where}: must_mention {s!r} is not in the cited notices")
+            for dep in case.get("expected_departments", []):
+                if not any(dep in t for t in texts) and dep not in whole:
+                    problems.append(f"{where}: department {dep!r} is not in the cited notices")
+            anys = case.get("must_mention_any", [])
+            if anys and not any(s in whole for s in anys):
+                problems.append(f"{where}: none of must_mention_any {anys} is in the cited notices")
+        if case.get("version") and not all(g.get("doc_id") in VERSIONS.get(case["version"], ())
+                                           for g in golds):
+            problems.append(f"{where}: version {case['version']!r} but gold cites another version")
     return problems
 
 

@@ -2,6 +2,7 @@
 
     .venv/bin/pip install -e '.[fixtures]'      # reportlab (python-docx is already a dependency)
     .venv/bin/python scripts/make_fixtures.py   # writes kuiwen-jiadian-2025.docx, dinghai-2025.pdf
+    .venv/bin/python scripts/make_fixtures.py --out /tmp/x   # elsewhere, e.g. to compare
 
 The sources are tests/fixtures/shapes/src/<name>.txt: one paragraph per line, with a few directives
 at the start of a line:
@@ -16,12 +17,13 @@ at the start of a line:
 
 Anything else is a body paragraph (indented by two characters, as printed). The outputs are
 byte-for-byte reproducible (fixed timestamps), and are committed so that tests need no generator.
-The .pdf imitates a scanned-then-OCRed-free print layout: 28 characters a line, 22 lines a page,
+The .pdf imitates the official-document print layout: 28 characters a line, 22 lines a page,
 hard line breaks wherever the line is full (inside words and numbers), a page number under each
 page written "—N—" on odd and "- N -" on even pages; the table comes out as lines of cells.
 """
 from __future__ import annotations
 
+import argparse
 import io
 import sys
 import zipfile
@@ -245,12 +247,12 @@ def _pdf_table(c, rows, put, state, new_page, y_now, left, size, leading) -> Non
     widths[-1] = 28.0 - sum(widths[:-1])
     cell_size = size * 0.8
     for r, row in enumerate(rows):
-        if state["line"] >= 22:
+        if state["line"] >= LINES_PER_PAGE:
             new_page()
         y = y_now()
         x = left
         for w, value in zip(widths, row):
-            c.setFont("STSong-Light", cell_size)
+            c.setFont(FONT, cell_size)
             c.drawString(x + 3, y, value)
             c.rect(x, y - leading * 0.35, w * size, leading, stroke=1, fill=0)
             x += w * size
@@ -265,13 +267,23 @@ TARGETS = {
 }
 
 
-def main() -> int:
+def build(out_dir: Path = SHAPES) -> list[Path]:
+    """Write every generated fixture into out_dir; returns the paths written."""
+    written = []
     for stem, writer in TARGETS.items():
-        src = SOURCES / f"{stem}.txt"
-        out = SHAPES / f"{stem}{'.docx' if writer is write_docx else '.pdf'}"
-        writer(read_source(src), out)
-        print(f"{src.relative_to(SHAPES.parent.parent.parent)} -> {out.relative_to(SHAPES.parent.parent.parent)}"
-              f" ({out.stat().st_size} bytes)")
+        out = out_dir / f"{stem}{'.docx' if writer is write_docx else '.pdf'}"
+        writer(read_source(SOURCES / f"{stem}.txt"), out)
+        written.append(out)
+    return written
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, default=SHAPES, help="folder to write into (default: the fixtures folder)")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for out in build(args.out):
+        print(f"{out} ({out.stat().st_size} bytes)")
     return 0
 
 
