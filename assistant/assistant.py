@@ -15,7 +15,8 @@ from .catalog import Catalog
 from .errors import BadQuestion, NotFound
 from .extractive import ExtractiveAnswerer
 from .guard import figure_problems
-from .index import ClauseIndex, IngestReport
+from .index import ClauseIndex
+from .ingest_report import IngestOutcome
 from .notices import load_corpus
 from .parsing import clause_number, to_numeral
 from .retrieval import Retriever, evidence_hits
@@ -66,19 +67,33 @@ class Assistant:
         self.answer_cache = AnswerCache(self.settings.answer_cache_size)
 
     # -- index ----------------------------------------------------------------------------------
-    def ingest(self, progress: bool = True) -> IngestReport:
-        """Parse the corpus (all of it, or fail without touching the index), then sync the index."""
-        report = self.index.sync(load_corpus(self.settings.corpus_dir), progress=progress)
+    def ingest(self, progress: bool = True) -> IngestOutcome:
+        """Parse every notice in the corpus, then sync the index with the good ones. A rejected
+        notice is reported and its previously indexed version (if any) stays served."""
+        from .ingest_report import file_progress, nothing_indexed
+
+        with file_progress(progress) as on_file:
+            load = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_notice_bytes,
+                               progress=on_file)
+        for r in load.rejected:
+            log.info("notice rejected: %s", r.message)
+        if not load.loaded and not self.index.exists():  # nothing usable and nothing to keep: no empty index
+            return IngestOutcome(nothing_indexed(), load.loaded, load.rejected)
+        report = self.index.sync([ln for ln in load.loaded], keep=[r.doc_id for r in load.rejected],
+                                 progress=progress)
         self._retriever = self._catalog = None
         self.answer_cache.invalidate()
-        return report
+        return IngestOutcome(report, load.loaded, load.rejected)
 
-    def ensure_index(self, progress: bool = True) -> IngestReport | None:
+    def ensure_index(self, progress: bool = True) -> IngestOutcome | None:
         """Build the index on first use; returns the report when it had to."""
         if self.index.exists():
             return None
         log.info("no index at %s yet: building it from %s", self.index.where, self.settings.corpus_dir)
-        return self.ingest(progress=progress)
+        outcome = self.ingest(progress=progress)
+        for r in outcome.rejected:  # `policyqa ingest` prints these itself; here they would go unseen
+            log.warning("notice rejected: %s", r.message)
+        return outcome
 
     @property
     def retriever(self) -> Retriever:

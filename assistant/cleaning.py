@@ -11,7 +11,7 @@ import statistics
 import unicodedata
 from dataclasses import dataclass
 
-PAGE_MARKER = re.compile(r"^\s*[—–\-－]\s*\d{1,3}\s*[—–\-－]\s*$")
+PAGE_MARKER = re.compile(r"^\s*(?:[—–\-－]\s*\d{1,3}\s*[—–\-－]|第\s*\d{1,3}\s*页(?:\s*[，,/]?\s*共\s*\d{1,3}\s*页)?)\s*$")
 # Sentence-ending punctuation: a hard-wrapped line ending with one of these, and shorter than a full
 # line, ends its paragraph.
 PARAGRAPH_END = "。；！？：”）"
@@ -66,12 +66,27 @@ def layout(raw: str) -> Layout:
     Hard-wrapped: most lines have about the same display width (CJK characters count 2).
     """
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line.strip() for line in text.split("\n")]
+    return layout_lines(text.split("\n"))
+
+
+def layout_lines(raw_lines: list[str], may_be_wrapped: bool = True) -> Layout:
+    """`layout` for lines already split (a .docx's paragraphs: ``may_be_wrapped=False``)."""
+    lines = [line.strip() for line in raw_lines]
     lines = [line for line in lines if line and not PAGE_MARKER.match(line)]
+    if not may_be_wrapped:
+        return Layout(lines=lines, hard_wrapped=False, full_width=0)
     widths = [_display_width(line) for line in lines]
     typical = statistics.median(widths) if widths else 0
     near = sum(1 for w in widths if abs(w - typical) <= 6)
     wrapped = len(widths) >= 10 and typical < 120 and near >= 0.6 * len(widths)
+    if not wrapped and len(widths) >= 10:
+        # Many headers and short lines pull the median down; the full lines still show the wrap:
+        # a good share of lines run to the same width and most of them stop mid-sentence.
+        full_w = sorted(widths)[int(len(widths) * 0.8)]
+        full = [line for line, w in zip(lines, widths) if w >= full_w - 6]
+        open_ended = sum(1 for line in full if not line.endswith(tuple(PARAGRAPH_END)))
+        if full_w < 160 and len(full) >= 0.3 * len(widths) and open_ended >= 0.6 * len(full):
+            return Layout(lines=lines, hard_wrapped=True, full_width=full_w)
     return Layout(lines=lines, hard_wrapped=wrapped, full_width=typical)
 
 

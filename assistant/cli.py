@@ -1,4 +1,4 @@
-"""The `policyqa` command: ingest, search, show, ask, chat, serve, eval, feedback export.
+"""The `policyqa` command: ingest, inspect, search, show, ask, chat, serve, eval, feedback export.
 
 Errors a user can act on (PolicyQAError) print as one line on stderr with a non-zero exit.
 Each command imports what it needs when it runs (`policyqa --help` loads no retrieval stack, no
@@ -28,8 +28,36 @@ def _assistant():
 
 
 def cmd_ingest(args) -> int:
-    report = _assistant().ingest(progress=not args.quiet)
-    print(report.summary())
+    outcome = _assistant().ingest(progress=not args.quiet)
+    print(outcome.summary())
+    for rejection in outcome.rejected:  # one line each: the file, what is wrong, what to do
+        print(f"policyqa: {rejection.message}", file=sys.stderr)
+    return 0 if outcome.ok else EXIT_ERROR
+
+
+def cmd_inspect(args) -> int:
+    """Parse one file and print its tree; the index is not touched."""
+    from .ingest_report import inspect_text
+    from .notices import load_notice
+    from .settings import load_settings
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise BadQuestion(f"{path}: 没有这个文件 / no such file; give the path of a notice (.txt .md .html .pdf .docx).")
+    ln = load_notice(path, load_settings().max_notice_bytes)
+    if args.json:
+        from dataclasses import asdict
+
+        _print_json({"notice": {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                                for k, v in asdict(ln.notice).items()},
+                     "report": asdict(ln.report),
+                     "units": [{"kind": u.kind, "label": u.label, "heading": u.heading, "section": u.section,
+                                "lead_department": u.lead_department, "responsible": u.responsible,
+                                "text": u.text, "items": [{"label": i.label, "path": i.path,
+                                                           "text": u.text[i.start:i.end]} for i in u.items]}
+                               for u in ln.units]})
+    else:
+        print(inspect_text(ln))
     return 0
 
 
@@ -206,6 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", help="(re)build the index from the corpus folder, embedding only what changed")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("inspect", help="show how one notice file is parsed (its tree and metadata), without indexing")
+    s.add_argument("file", help="a notice file: .txt .md .html .pdf .docx")
+    s.add_argument("--json", action="store_true", help="print the units and metadata as JSON")
+    s.set_defaults(func=cmd_inspect)
 
     s = sub.add_parser("search", help="list the clauses that match a query")
     s.add_argument("query")

@@ -197,15 +197,21 @@ class ClauseIndex:
         return list(zip(res["ids"][0], res["distances"][0]))
 
     # -- writing ----------------------------------------------------------------------------------
-    def sync(self, loaded: list[LoadedNotice], *, progress: bool = True) -> IngestReport:
-        """Make the index hold exactly these notices, embedding only what changed."""
+    def sync(self, loaded: list[LoadedNotice], *, keep=(), progress: bool = True) -> IngestReport:
+        """Make the index hold exactly these notices, embedding only what changed. The notices in
+        `keep` (doc ids whose file was rejected this time) keep their previously indexed version."""
         started = time.perf_counter()
         units = [u for ln in loaded for u in ln.units]
-        notices_json = json.dumps([_notice_json(ln.notice) for ln in loaded], ensure_ascii=False, sort_keys=True)
-        fingerprint = _sha(notices_json + "".join(sorted(u.unit_id + u.content_hash for u in units)))
         meta = self._manifest_meta()
+        kept_notices, kept = self._kept(meta, set(keep) - {ln.notice.doc_id for ln in loaded})
+        notices_json = json.dumps([_notice_json(ln.notice) for ln in loaded] + kept_notices, ensure_ascii=False,
+                                  sort_keys=True)
+        fingerprint = _sha(notices_json + "".join(sorted([u.unit_id + u.content_hash for u in units]
+                                                         + [i + m["content_hash"] for i, m in
+                                                            zip(kept["ids"], kept["metadatas"])])))
+        n_notices, n_units = len(loaded) + len(kept_notices), len(units) + len(kept["ids"])
         if meta.get("fingerprint") == fingerprint and meta.get("current"):
-            return IngestReport(len(loaded), len(units), 0, len(units), 0, True, time.perf_counter() - started)
+            return IngestReport(n_notices, n_units, 0, n_units, 0, True, time.perf_counter() - started)
 
         old_name = meta.get("current")
         cached: dict[str, list[float]] = {}
@@ -242,6 +248,11 @@ class ClauseIndex:
                     metadatas=[_metadata(u) for u in batch],
                     embeddings=[cached[key[u.unit_id]] for u in batch],
                 )
+            for start in range(0, len(kept["ids"]), BATCH):  # the kept notices' records, as they were
+                end = start + BATCH
+                collection.add(ids=kept["ids"][start:end], documents=kept["documents"][start:end],
+                               metadatas=kept["metadatas"][start:end], embeddings=kept["embeddings"][start:end])
+                reused += len(kept["ids"][start:end])
             if bar:
                 bar.close()
             self._manifest().modify(metadata={
@@ -252,9 +263,28 @@ class ClauseIndex:
             raise
         if old_name:
             self._drop(old_name)
-        removed = len(old_ids - {u.unit_id for u in units})
-        return IngestReport(len(loaded), len(units), embedded, reused, removed, False,
+        removed = len(old_ids - {u.unit_id for u in units} - set(kept["ids"]))
+        return IngestReport(n_notices, n_units, embedded, reused, removed, False,
                             time.perf_counter() - started)
+
+    def _kept(self, meta: dict, doc_ids: set[str]) -> tuple[list[dict], dict]:
+        """The previous generation's notices and records for these doc ids (those that it holds)."""
+        none = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+        if not doc_ids or not meta.get("current"):
+            return [], none
+        notices = [d for d in json.loads(meta.get("notices") or "[]") if d["doc_id"] in doc_ids]
+        if not notices:
+            return [], none
+        ids = [d["doc_id"] for d in notices]
+        try:
+            got = self._collection(meta["current"]).get(
+                where={"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}},
+                include=["documents", "metadatas", "embeddings"])
+        except Exception as exc:  # an unreadable old generation: nothing to keep
+            log.warning("could not keep the previous version of %s: %s", ", ".join(ids), exc)
+            return [], none
+        return notices, {"ids": list(got["ids"]), "documents": list(got["documents"]),
+                         "metadatas": list(got["metadatas"]), "embeddings": list(got["embeddings"])}
 
     def _drop(self, name: str) -> None:
         try:

@@ -59,6 +59,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     rate_limit_per_minute: int = 60
     max_body_bytes: int = 64 * 1024
+    max_notice_bytes: int = 20 * 1024 * 1024  # a notice file larger than this is rejected at ingest
 
     @property
     def llm_enabled(self) -> bool:
@@ -101,6 +102,7 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         cors_origins=_list(env, "POLICYQA_CORS_ORIGINS"),
         rate_limit_per_minute=_int(env, "POLICYQA_RATE_LIMIT", 60),
         max_body_bytes=_int(env, "POLICYQA_MAX_BODY_BYTES", 64 * 1024),
+        max_notice_bytes=int(_float(env, "POLICYQA_MAX_NOTICE_MB", 20.0) * 1024 * 1024),
     )
     values.update(overrides)
     return Settings(**values)

@@ -136,6 +136,24 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class ParseReport:
+    """What ingest noticed about one notice file: its shape, units, numbering, tables and metadata."""
+
+    file: str  # the file's name
+    format: str  # txt | md | html | pdf | docx
+    shape: str  # the numbering it uses, outermost first: 一、→（一）, 第N章→第N条, 段落 (none)
+    units_by_kind: dict[str, int] = field(default_factory=dict)
+    clauses_found: int = 0
+    clauses_expected: int = 0  # what the printed numbering implies (the highest number of each run)
+    items: int = 0
+    gaps: tuple[str, ...] = ()  # numbers skipped: （七）
+    repeats: tuple[str, ...] = ()  # numbers printed twice (the second is kept as text of the first)
+    tables: tuple[str, ...] = ()  # 附表1: 5 rows
+    metadata_sources: dict[str, str] = field(default_factory=dict)  # field -> text | .meta.json | default
+    notes: tuple[str, ...] = ()  # defaults used, fields not found, paragraphs indexed without numbering
+
+
+@dataclass(frozen=True)
 class Hit:
     """A unit retrieved for a question, with its notice and fused score."""
 

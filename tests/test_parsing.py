@@ -6,7 +6,6 @@ import re
 import pytest
 
 from assistant.cleaning import clean_inline, fold_width, layout, join_paragraphs
-from assistant.errors import CorpusError
 from assistant.notices import load_corpus
 from assistant.parsing import clause_label, parse_units
 
@@ -15,7 +14,7 @@ from .conftest import CORPUS
 
 @pytest.fixture(scope="module")
 def parsed():
-    return {ln.notice.doc_id: ln for ln in load_corpus(CORPUS)}
+    return {ln.notice.doc_id: ln for ln in load_corpus(CORPUS).loaded}
 
 
 def clauses(ln):
@@ -33,7 +32,8 @@ def test_sections_and_clauses_complete_and_in_order(parsed, doc_id, n_clauses):
     assert [u.section_number for u in intros] == list(range(1, 9))
     assert len({u.section for u in ln.units if u.section}) == 8
     assert [u.order for u in ln.units] == list(range(1, len(ln.units) + 1))
-    assert ln.units[0].kind == "preamble" and ln.units[-1].kind == "closing"
+    assert ln.units[0].kind in ("letter", "preamble") and ln.units[-1].kind == "closing"
+    assert [u.kind for u in ln.units].count("preamble") == 1
 
 
 def test_quzhou_clause_14_verbatim_after_cleaning(parsed):
@@ -97,6 +97,21 @@ def test_cleaning_functions():
     assert paras[0].endswith("字/辆。") and len(paras) == 2
 
 
-def test_text_without_clauses_is_refused():
-    with pytest.raises(CorpusError, match="no numbered clauses"):
-        parse_units("这是一段没有条款编号的文字。\n第二段。", "x")
+def test_quzhou_covering_letter_is_its_own_unit(parsed):
+    letter, preamble = parsed["quzhou-2025"].units[:2]
+    assert letter.kind == "letter" and letter.label == "（通知）"
+    assert "印发给你们" in letter.text and letter.text.endswith("（此件公开发布）")
+    assert preamble.kind == "preamble" and preamble.text.startswith("为深入贯彻落实") and "印发给你们" not in preamble.text
+
+
+def test_text_without_numbering_is_indexed_by_paragraph():
+    units = parse_units("为规范管理，制定本细则。\n对新建项目给予补助，每个最高10万元。\n补助资金当年拨付。", "x")
+    assert [(u.kind, u.label) for u in units] == [("preamble", "（前言）"), ("clause", "第1段"), ("clause", "第2段")]
+    assert units[1].text == "对新建项目给予补助，每个最高10万元。"
+
+
+def test_clause_number_refuses_what_only_looks_like_digits():
+    from assistant.parsing import clause_number
+
+    assert [clause_number(x) for x in ("十四", "（十四）", "第十四条", "14", "①", "²", "一四", "")] == [
+        14, 14, 14, 14, None, None, None, None]
