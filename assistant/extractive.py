@@ -180,6 +180,7 @@ def _meets(value: float, a: Amount) -> bool:
 
 
 APPLY_TOPIC_MIN = 0.3  # a sentence on applying must be about the question's topic (not a neighbour's)
+APPLY_FOLLOWS = 2  # … or come within this many sentences after the one that is
 NOT_QUALIFIED = "按您说的情况，达不到文件规定的条件，不符合；文件规定如下。"
 RESPECTIVELY_FILLER = frozenset({"对", "和", "及", "与", "给予", "“", "”"})
 CASE_OPENS = re.compile(r"^(?:对|凡|其中|另外)")
@@ -641,9 +642,13 @@ class ExtractiveAnswerer(Answerer):
         """How to apply: the unit's sentences about applying; if it says nothing, whom to ask."""
         best = choices[0]
         unit, notice = best.unit, best.notice
+        # a sentence on applying counts when it is on the topic, or follows the sentence that is
         topic = list(query.topic) or list(query.context)
-        said = [s for s in sentences(unit.text) if APPLY_WORDS.search(s) and not s.startswith(unit.label)
-                and coverage(topic, s) >= APPLY_TOPIC_MIN]
+        sents = sentences(unit.text)
+        covs = [coverage(topic, s) for s in sents]
+        on_topic = max(range(len(sents)), key=lambda i: covs[i]) if sents else 0
+        said = [s for i, s in enumerate(sents) if APPLY_WORDS.search(s) and not s.startswith(unit.label)
+                and (covs[i] >= APPLY_TOPIC_MIN or on_topic < i <= on_topic + APPLY_FOLLOWS)]
         departments = "、".join(unit.departments)
         if not said:  # no procedure: the rule that says what the asker must use or hold, if any
             said = [s for s in best.sentences if ELIGIBILITY_WORDS.search(s)]

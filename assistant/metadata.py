@@ -260,7 +260,7 @@ def read_doc_number(head: list[str]) -> str:
 def _sentences(texts: list[str]) -> list[str]:
     out = []
     for text in texts:
-        out.extend(s.strip() for s in re.split(r"(?<=[。；;！])", text) if s.strip())
+        out.extend(s.strip() for s in re.split(r"(?<=[。；;！\n])", text) if s.strip())
     return out
 
 

@@ -91,6 +91,8 @@ def load_notice(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedNotice:
     meta = load_meta_json(meta_path) if meta_path.exists() else None
     texts = [u.text for u in parsed.units if u.kind in ("preamble", "closing")]
     texts += [u.text for u in parsed.units if u.kind == "clause"][-3:]
+    # a 附则 printed as a section of its own (三、附则 + its paragraph) states the period and repeals too
+    texts += [u.text for u in parsed.units if u.kind == "section_intro"][-2:]
     notice, reading = build_notice(doc_id=doc_id, path=path, head=parsed.head, tail=parsed.tail, texts=texts,
                                    title_hint=doc.title_hint, meta=meta, meta_path=meta_path,
                                    has_letter=any(u.kind == "letter" for u in parsed.units))
