@@ -275,8 +275,8 @@ def _respectively(sentence: str, terms: tuple[str, ...]) -> str:
 def _windows(words: list[list[str]]) -> list[list[str]]:
     """The words that tell the named things apart. Two things: "对首次认定、重新认定的国家高新技术企业" →
     首次 | 重新 (the words they share — 认定 — and what follows the second are common to both);
-    "省级、市级重点实验室" → 省级 | 市级. More: the middle things whole, the first after its last 的,
-    the last whole."""
+    "省级、市级重点实验室" → 省级 | 市级. More: the middle things whole, and as many words of the first
+    (from its end, after its last 的) and of the last (from its start) as the longest middle thing has."""
     first, last = words[0], words[-1]
     if len(words) == 2:
         shared = set(first) & set(last)
@@ -285,8 +285,9 @@ def _windows(words: list[list[str]]) -> list[list[str]]:
             head.pop()
         at = next((i for i, w in enumerate(last) if w in shared), 1)
         return [head[-1:], last[:max(at, 1)]]
-    cut = max((i for i, w in enumerate(first) if w == "的"), default=-1)
-    return [first[cut + 1:] or first[-1:], *words[1:]]
+    width = max(len(w) for w in words[1:-1])
+    cut = max((i for i, w in enumerate(first) if w == "的"), default=-1)  # "首次认定的…" qualifies them all
+    return [(first[cut + 1:] or first)[-width:], *words[1:-1], last[:width]]
 
 
 def _named_list(sentence: str, before: int, n: int) -> tuple[int, int] | None:
