@@ -25,7 +25,7 @@ from .keywords import SYNONYMS, mentions, tokenize, variants
 from .notes import NEXT_STEP
 from .numbers import contains_amount, extract_amounts
 from .settings import Settings
-from .types import Amount, Answer, Citation, Hit, Message, Note, Notice, Query, Unit
+from .types import RESTART_BASE, Amount, Answer, Citation, Hit, Message, Note, Notice, Query, Unit
 
 # -- how sentences and units are scored ---------------------------------------------------------------
 NOT_FOUND_BELOW = 0.4  # share of the question's (weighted) topic words a unit must contain
@@ -179,6 +179,9 @@ def _meets(value: float, a: Amount) -> bool:
     return value >= a.value if a.bound == "min" else value <= a.value
 
 
+PERIOD_WORDS = re.compile(r"有效期|实施有效|起施行|起实施|之日起(?:施行|实施|执行)|(?:施行|实施)期")
+VALIDITY_MAX_NOTICES = 3  # a validity question naming no notice is answered for the few it found
+VALIDITY_TOPIC_MIN = 0.6  # a clause a validity question names (its own deadline) must be clearly about it
 APPLY_TOPIC_MIN = 0.3  # a sentence on applying must be about the question's topic (not a neighbour's)
 APPLY_FOLLOWS = 2  # … or come within this many sentences after the one that is
 NOT_QUALIFIED = "按您说的情况，达不到文件规定的条件，不符合；文件规定如下。"
@@ -435,7 +438,9 @@ class ExtractiveAnswerer(Answerer):
             return self._not_covered(query, hits, catalog)
         if query.intent == "validity":
             return self._validity(query, hits, catalog)
-        explicit = [h for h in hits if h.unit.kind == "clause" and h.unit.number in query.clause_numbers]
+        explicit = [h for h in hits if any(h.unit.answers_to(n) for n in query.clause_numbers)]
+        exact = [h for h in explicit if h.unit.number in query.clause_numbers]
+        explicit = exact if any(n >= RESTART_BASE for n in query.clause_numbers) and exact else explicit
         if not query.topic and not query.context and not explicit:  # "衢州": a region, but what about it?
             where = "、".join(query.regions_named) or catalog.regions_text()
             return Answer("clarify", f"想了解{where}哪方面的政策？可以问具体事项，例如“{where.split('、')[0]}"
@@ -667,26 +672,47 @@ class ExtractiveAnswerer(Answerer):
                       notes=catalog.notes(notice))
 
     def _validity(self, query: Query, hits: list[Hit], catalog: Catalog) -> Answer:
-        """Is it final, is it still in force: the closing paragraph that says so, plus the notes."""
-        doc_ids = query.doc_ids or tuple(dict.fromkeys(h.notice.doc_id for h in hits))
-        picked = []
+        """Is it final, is it still in force: the sentences that state the period, what that means
+        today (from the notice's period as read), and the notes."""
+        doc_ids = query.doc_ids or tuple(dict.fromkeys(h.notice.doc_id for h in hits))[:VALIDITY_MAX_NOTICES]
+        picked, leads = [], []
         for doc_id in doc_ids:
+            notice = catalog.notices.get(doc_id)
             mine = [h for h in hits if h.notice.doc_id == doc_id]
-            if query.topic:
-                topical = [self._choose(h, r, [list(query.topic)], [], False, ()) for r, h in enumerate(mine, 1)]
-                topical = [c for c in topical if c.unit.kind == "clause" and c.unit_coverage >= 0.6]
+            topic = [t for t in query.topic if notice is None or t not in notice.title]
+            if topic:  # "研发补助现在还能申请吗": the clause on the topic, with its own deadline if any
+                topical = [self._choose(h, r, [topic], [], False, ()) for r, h in enumerate(mine, 1)]
+                topical = [c for c in topical if c.unit.kind == "clause" and c.unit_coverage >= VALIDITY_TOPIC_MIN]
                 if topical:
                     picked.append(max(topical, key=lambda c: c.score))
-            closing = next((h for h in mine if h.unit.kind in ("closing", "clause") and "有效" in h.unit.text
-                            and re.search(r"有效期|实施有效|起施行|起实施", h.unit.text)), None)
-            if closing:
-                said = [s for s in sentences(closing.unit.text) if "有效" in s or "施行" in s]
-                picked.append(_Choice(closing, 1.0, 1.0, said, False))
+            stated = next((h for h in mine if h.unit.kind in ("closing", "clause", "section_intro")
+                           and PERIOD_WORDS.search(h.unit.text)), None)
+            if stated:
+                said = [s for s in sentences(stated.unit.text) if PERIOD_WORDS.search(s)]
+                picked.append(_Choice(stated, 1.0, 1.0, said, False))
+            if notice is not None:
+                leads.append(self._period_today(notice, catalog))
         if not picked:
-            notices = list(dict.fromkeys(h.notice for h in hits if h.notice.doc_id in doc_ids))
-            return Answer("not_found", "政策文件中没有写明实施期限。", hits=hits,
+            notices = [catalog.notices[d] for d in doc_ids if d in catalog.notices]
+            lead = "".join(x for x in leads if x)
+            return Answer("not_found", f"{lead}政策文件中没有写明实施期限。" if not lead else lead, hits=hits,
                           notes=catalog.notes_for_all(notices))
-        return self._compose(picked, hits, catalog, several_label=False)
+        return self._compose(picked, hits, catalog, several_label=False, lead="".join(x for x in leads if x))
+
+    @staticmethod
+    def _period_today(notice: Notice, catalog: Catalog) -> str:
+        """What the notice's period, as read from it, means on today's date."""
+        if notice.status == "draft":
+            return f"{notice.quoted_title}是征求意见稿，尚未正式施行。"
+        end = notice.effective_to
+        if end is None:
+            return ""
+        until = f"{end.year}年{end.month}月{end.day}日"
+        if notice.expired_on(catalog.today):
+            return f"{notice.quoted_title}的实施期已于{until}结束。"
+        start = notice.effective_from
+        since = f"自{start.year}年{start.month}月{start.day}日起，" if start else ""
+        return f"{notice.quoted_title}目前仍在有效期内（{since}至{until}）。"
 
     def _clause(self, explicit: list[Hit], hits, catalog: Catalog) -> Answer:
         by_notice = list({h.notice.doc_id: h for h in explicit}.values())
@@ -695,6 +721,11 @@ class ExtractiveAnswerer(Answerer):
             return Answer("clarify", f"请问是哪个地区的文件？{options}。可以说“{by_notice[0].notice.short_region}"
                                      f"{by_notice[0].unit.label}”。",
                           citations=[Citation.from_unit(h.unit, h.notice) for h in by_notice], hits=hits)
+        same = list({h.unit.unit_id: h for h in explicit}.values())
+        if len(same) > 1:  # "（二）" where every section has one: ask which section
+            options = "；".join(f"{h.unit.label}{h.unit.heading}" for h in same)
+            return Answer("clarify", f"这份文件有几处{same[0].unit.label.split('、')[-1]}，请问是哪一处？{options}。",
+                          citations=[Citation.from_unit(h.unit, h.notice) for h in same], hits=hits)
         hit = explicit[0]
         return self._compose([_Choice(hit, 1.0, 1.0, [hit.unit.text], True)], hits, catalog)
 

@@ -52,7 +52,7 @@ class Retriever:
 
         for n in query.clause_numbers:  # explicit references outrank everything
             for u in self.units:
-                if u.kind == "clause" and u.number == n and u.doc_id in allowed:
+                if u.doc_id in allowed and u.answers_to(n):
                     fused[u.unit_id] = fused.get(u.unit_id, 0.0) + 1.0
 
         ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:k]

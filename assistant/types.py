@@ -16,6 +16,7 @@ from typing import Literal
 # section_intro: a section's (一、/第一章) own paragraph; clause: a numbered clause （一） or article
 # 第一条 (its items 项/目 inside it); closing: validity, interpretation, budget, repeal paragraphs;
 # table_row: one row of a table (附表), carrying its header; attachment: other text of an attachment.
+RESTART_BASE = 1000  # a clause under a section whose numbering restarts: number = section × 1000 + n
 UnitKind = Literal["letter", "preamble", "section_intro", "clause", "closing", "table_row", "attachment"]
 AnswerStatus = Literal["answered", "not_found", "clarify"]
 AnswerMode = Literal["extractive", "llm"]
@@ -121,6 +122,16 @@ class Unit:
         """Whom to ask: the unit's 责任单位, else its section's lead department."""
         raw = self.responsible or self.lead_department
         return tuple(d.strip() for d in raw.replace("，", "、").replace(",", "、").split("、") if d.strip())
+
+    def answers_to(self, number: int) -> bool:
+        """Whether a clause reference means this unit: 14 means （十四）/第十四条; where numbering restarts
+        in each section the unit's number is section × 1000 + n, and 3004 (三、（四）) means it exactly
+        while 4 means every section's （四）."""
+        if self.kind != "clause":
+            return False
+        if self.number == number:
+            return True
+        return self.number >= RESTART_BASE and number < RESTART_BASE and self.number % RESTART_BASE == number
 
     def item_at(self, offset: int) -> Item | None:
         """The innermost item whose span holds this offset of `text` (None outside every item)."""

@@ -19,12 +19,14 @@ from .catalog import Catalog
 from .keywords import STOPWORDS, SYNONYMS, tokenize
 from .numbers import extract_amounts, normalize_numerals
 from .parsing import CN_NUMERAL, clause_number
-from .types import Amount, Conversation, Message, Notice, Query
+from .types import RESTART_BASE, Amount, Conversation, Message, Notice, Query
 
 # ---------------------------------------------------------------------------------------- words --
 # 第十四条 / 第14条 / 十四条 / （十四） / (14) / 第十四项
 CLAUSE_REF = re.compile(rf"第\s*([{CN_NUMERAL}\d]{{1,6}})\s*[条项款]|(?<![{CN_NUMERAL}\d])([{CN_NUMERAL}\d]{{1,6}})\s*条"
                         rf"|[（(]\s*([{CN_NUMERAL}\d]{{1,6}})\s*[）)]")
+# The section a clause reference is under: "第三部分的（四）", "三、（四）", "第三章第二节…"
+SECTION_REF = re.compile(rf"第\s*([{CN_NUMERAL}]{{1,4}})\s*(?:部分|章|篇)[的里中]?\s*$|(?<![{CN_NUMERAL}])([{CN_NUMERAL}]{{1,4}})、\s*$")
 # Places that name no single notice's region and need no refusal.
 GENERIC_PLACES = frozenset({"中国", "全国", "国家", "浙江", "浙江省", "省", "市", "区", "县", "本地", "当地",
                             "国内", "长三角", "四省边际", "华东", "我市", "本市", "我区", "本区", "我县", "本县"})
@@ -84,14 +86,21 @@ RELATIVE_YEAR_RE = re.compile("|".join(RELATIVE_YEAR))
 
 # ---------------------------------------------------------------------------------- small readers --
 def clause_numbers(text: str) -> tuple[int, ...]:
+    """Clause references as unit numbers: 第十四条 → 14; "第三部分的（四）" / "三、（四）" → 3004 (the
+    （四） of section 三 where numbering restarts) and 4 (where it runs on)."""
     out = []
     for m in CLAUSE_REF.finditer(text):
         raw = next(g for g in m.groups() if g)
         if m.group(2) and raw in ("一", "1"):  # "一条政策" is not a reference to clause (一)
             continue
         n = clause_number(raw)
-        if n and n < 1000 and n not in out:
-            out.append(n)
+        if not n or n >= RESTART_BASE:
+            continue
+        section = SECTION_REF.search(text[:m.start()])
+        sec = clause_number(section.group(1) or section.group(2)) if section else None
+        for number in ((sec * RESTART_BASE + n) if sec else None, n):
+            if number and number not in out:
+                out.append(number)
     return tuple(out)
 
 
