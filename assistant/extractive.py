@@ -438,6 +438,8 @@ class ExtractiveAnswerer(Answerer):
             return self._not_covered(query, hits, catalog)
         if query.intent == "validity":
             return self._validity(query, hits, catalog)
+        if query.intent == "metadata":
+            return self._metadata(query, hits, catalog)
         explicit = [h for h in hits if any(h.unit.answers_to(n) for n in query.clause_numbers)]
         exact = [h for h in explicit if h.unit.number in query.clause_numbers]
         explicit = exact if any(n >= RESTART_BASE for n in query.clause_numbers) and exact else explicit
@@ -698,6 +700,64 @@ class ExtractiveAnswerer(Answerer):
             return Answer("not_found", f"{lead}政策文件中没有写明实施期限。" if not lead else lead, hits=hits,
                           notes=catalog.notes_for_all(notices))
         return self._compose(picked, hits, catalog, several_label=False, lead="".join(x for x in leads if x))
+
+    def _metadata(self, query: Query, hits: list[Hit], catalog: Catalog) -> Answer:
+        """What a notice says of itself — 文号, 成文日期, 发文机关, what it repeals, who interprets it —
+        from its fields as read, each cited where it is printed."""
+        doc_ids = query.doc_ids or tuple(dict.fromkeys(h.notice.doc_id for h in hits))[:1]
+        lines, citations, notices = [], [], []
+        for doc_id in doc_ids:
+            notice = catalog.notices.get(doc_id)
+            if notice is None:
+                continue
+            notices.append(notice)
+            units = [h.unit for h in hits if h.notice.doc_id == doc_id]
+            for name in query.fields:
+                line, unit = self._field(name, notice, units)
+                lines.append(line)
+                if unit is not None:
+                    cite = Citation.from_unit(unit, notice)
+                    if cite not in citations:
+                        citations.append(cite)
+        if not lines:
+            return self._not_covered(query, hits, catalog)
+        status = "answered" if citations else "not_found"
+        return Answer(status, "\n".join(lines), citations=citations, hits=hits, notes=catalog.notes_for_all(notices))
+
+    @staticmethod
+    def _field(name: str, notice: Notice, units: list[Unit]) -> tuple[str, Unit | None]:
+        """One field's sentence and the unit that prints it (None when the notice does not say)."""
+        def printed(*needles: str) -> Unit | None:
+            for kind in ("letter", "preamble", "closing", "section_intro", "clause"):
+                for u in units:
+                    if u.kind == kind and any(n and n in re.sub(r"\s+", "", u.text) for n in needles):
+                        return u
+            return None
+
+        title = notice.quoted_title
+        if name == "doc_number":
+            unit = printed(notice.doc_number) if notice.doc_number else None
+            return (f"{title}的文号是{notice.doc_number}。", unit) if unit else (f"{title}没有印出文号。", None)
+        if name == "published":
+            d = notice.published
+            if d is None:
+                return f"{title}没有写明成文（印发）日期。", None
+            text = f"{d.year}年{d.month}月{d.day}日"
+            return f"{title}的成文（印发）日期是{text}。", printed(text, f"{d.year}年{d.month:02d}月{d.day:02d}日")
+        if name == "issuer":
+            return f"{title}由{notice.issuer}印发。", printed(notice.issuer)
+        if name == "repeals":
+            if not notice.repeals:
+                return f"{title}没有写明废止其他文件。", None
+            names = "、".join(f"《{t}》" for t in notice.repeals)
+            return f"{title}施行后，{names}同时废止。", printed(*notice.repeals)
+        if name == "interpreter":
+            for u in units:
+                said = next((s for s in sentences(u.text) if "负责解释" in s), None)
+                if said:
+                    return f"{title}规定：{said}", u
+            return f"{title}没有写明由哪个部门负责解释。{NEXT_STEP}", None
+        return f"文件全称是{title}。", printed(notice.title)
 
     @staticmethod
     def _period_today(notice: Notice, catalog: Catalog) -> str:

@@ -70,6 +70,7 @@ INTENT_EVIDENCE = {
     "validity": re.compile(r"有效期|实施有效|起施行|起实施|之日起|废止"),
     "who": re.compile(r"负责|主管部门|牵头|受理|责任单位"),
     "how_to_apply": re.compile(r"申请|申报|受理|材料|流程|办理|兑现"),
+    "metadata": re.compile(r"〔\d{4}〕|\d{4}\s*年\s*\d{1,2}\s*月|[〇○零一二三四五六七八九]{4}年|废止|负责解释|印发|人民政府"),
 }
 EVIDENCE_KINDS = ("closing", "clause", "preamble", "letter")
 EVIDENCE_MAX = 6
@@ -91,7 +92,9 @@ def evidence_hits(retriever: Retriever, query: Query, hits: list[Hit]) -> list[H
             continue
         if query.intent == "validity" and u.kind == "clause" and not re.search(r"有效期|起施行|之日起", u.text):
             continue
-        if query.intent != "validity" and u.kind == "clause" and not query.clause_numbers:
+        if query.intent == "metadata" and u.kind == "clause" and not re.search(r"废止|负责解释", u.text):
+            continue
+        if query.intent not in ("validity", "metadata") and u.kind == "clause" and not query.clause_numbers:
             continue  # a clause about another topic says nothing general about whom to ask or how
         if pattern.search(u.text):
             out.append(Hit(unit=u, notice=retriever.notices[u.doc_id], score=0.0, evidence=True))

@@ -22,7 +22,9 @@ AnswerStatus = Literal["answered", "not_found", "clarify"]
 AnswerMode = Literal["extractive", "llm"]
 NoticeStatus = Literal["final", "draft"]
 NoteKind = Literal["draft", "ended", "repealed", "version", "scope"]
-Intent = Literal["figure", "list", "yes_no", "who", "how_to_apply", "validity", "clause_lookup", "about"]
+Intent = Literal["figure", "list", "yes_no", "who", "how_to_apply", "validity", "clause_lookup", "metadata",
+                 "about"]
+MetaField = Literal["doc_number", "published", "issuer", "repeals", "interpreter", "title"]
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,7 @@ class Query:
     units: tuple[str, ...] = ()  # the base units a figure that answers may have (% for 利率); () any
     version_year: int | None = None  # a version asked for (2024年版, 去年)
     version_missing: bool = False  # … that no notice in scope has
+    fields: tuple[MetaField, ...] = ()  # what is asked about the notice itself (文号, 印发日期, 废止…)
     follow_up: bool = False  # leans on the previous turn (its topic or its region)
     scope_from: str = ""  # where the region came from: question | conversation | argument | ""
     chinese: bool = True  # the question has Chinese text to work on

@@ -41,6 +41,16 @@ ASKING_WORDS = frozenset("拿 领 补 给 奖 发 享受 申请 补贴 补助 �
                          "办 哪个 去 联系 咨询 钱 多少钱 能补 能奖 满足 符合 达到 需要 资格 门槛 牵头 归 事 "
                          "优惠 支持 政策 规定".split())
 
+# Questions about the notice itself, by the field they ask for.
+ASKS_FIELD = (
+    ("doc_number", re.compile(r"文号|发文字号|字号|文件号|发文号")),
+    ("published", re.compile(r"(?:哪天|哪一天|什么时候|何时|哪年|几号|日期|时间)[^，。？]{0,6}(?:印发|发布|出台|下发|发文|签发)"
+                             r"|(?:印发|发布|出台|下发|发文|成文)[^，。？]{0,4}(?:日期|时间|哪天|什么时候|何时)")),
+    ("issuer", re.compile(r"发文(?:单位|机关)|(?:谁|哪个部门|哪个单位|哪级政府)(?:发布|印发|出台|制定)的?")),
+    ("repeals", re.compile(r"(?:废止|作废|取代|替代)了?(?:哪个|哪份|哪些|什么)|(?:哪个|哪份|哪些|什么|原来的?)[^，。？]{0,8}(?:废止|作废)")),
+    ("interpreter", re.compile(r"(?:谁|哪个部门|哪个单位)[^，。？]{0,4}(?:负责)?解释|解释权|负责解释")),
+    ("title", re.compile(r"(?:文件|政策|通知)的?(?:全称|名称|标题)|叫什么(?:名字)?")),
+)
 # Intents, tried in this order; the first that matches wins (a clause lookup needs no topic).
 ASKS_VALIDITY = re.compile(r"还有效|有效期|是否有效|有效吗|仍然?有效|失效|过期|到期|实施期|期限|还能申请|现在还|"
                            r"正式文件|正式发布|正式的|定稿|征求意见|哪一年实施|什么时候实施|哪年实施|什么时候开始|"
@@ -65,7 +75,8 @@ ASKS_CLAUSE = re.compile(r"讲了?什么|说了?什么|写了?什么|内容|是�
 PREMISE_BEFORE = re.compile(r"(?:补贴|补助|奖励|资助|奖补|奖金|补|奖|给|拿|领|发|是|有|为)\s*(?:了|到|能|可以)?\s*$")
 PREMISE_WINDOW = 6
 # Words that only shape the intent; they are not what the question is about.
-INTENT_WORDS = frozenset("部门 单位 负责 找 谁 管 申请 申报 办理 流程 材料 手续 兑现 领取 办 咨询 联系 哪个 哪里 "
+INTENT_WORDS = frozenset("文号 发文 字号 印发 发布 出台 下发 日期 哪天 全称 名称 标题 解释 废止 作废 "
+                         "部门 单位 负责 找 谁 管 申请 申报 办理 流程 材料 手续 兑现 领取 办 咨询 联系 哪个 哪里 "
                          "有效 有效期 失效 过期 到期 期限 废止 版 年版 版本 内容 原文 全文 讲 讲了 说 写 列 列出 "
                          "哪些 分别 种 类 年 月 日 年度 牵头 归 事 满足 符合 资格 门槛".split())
 # What kind of figure answers: a rate must be a %, a duration a time, an area an area.
@@ -196,9 +207,15 @@ def _compound(question: str, place: str, catalog: Catalog) -> str:
     return term if catalog.mentions(term.lower()) else ""
 
 
+def asked_fields(question: str) -> tuple[str, ...]:
+    return tuple(name for name, pattern in ASKS_FIELD if pattern.search(question))
+
+
 def _intent(question: str, own_topic: tuple[str, ...], clauses: tuple[int, ...], premise) -> str:
     if clauses and (not own_topic or ASKS_CLAUSE.search(question)):
         return "clause_lookup"
+    if asked_fields(question):
+        return "metadata"
     if ASKS_VALIDITY.search(question):
         return "validity"
     if ASKS_WHO.search(question):
@@ -322,7 +339,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     if follow and state.intent and (intent == "about" or (not own and intent == "figure")):
         intent = state.intent  # "那金东呢？" after "…找哪个部门？", "那家电呢？" after "…补多少？": the same ask
     wants_figure = bool(ASKS_FIGURE.search(question)) or bool(amounts)
-    if intent in ("who", "how_to_apply", "validity", "clause_lookup"):
+    if intent in ("who", "how_to_apply", "validity", "clause_lookup", "metadata"):
         wants_figure = False
     elif yes_no and not amounts and not ASKS_HOW_MUCH.search(question):
         wants_figure = False  # "走高速要交钱吗": the answer may be a rule (免收通行费), not a figure
@@ -347,6 +364,6 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         topic=own, context=context, words=words, parts=parts,
         doc_ids=scoped, regions_named=regions, unknown_places=places, clause_numbers=clauses,
         amounts=amounts, conditions=conditions, premise=premise, wants_figure=wants_figure, money=money,
-        units=units,
+        units=units, fields=asked_fields(question) if intent == "metadata" else (),
         version_year=version_year, version_missing=version_year is not None and not version_found,
         follow_up=follow, scope_from=scope_from, chinese=bool(CJK.search(question)))
