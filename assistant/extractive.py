@@ -179,7 +179,7 @@ def _meets(value: float, a: Amount) -> bool:
     return value >= a.value if a.bound == "min" else value <= a.value
 
 
-PERIOD_WORDS = re.compile(r"有效期|实施有效|起施行|起实施|之日起(?:施行|实施|执行)|(?:施行|实施)期")
+PERIOD_WORDS = re.compile(r"有效期|实施有效|起施行|起实施|之日起(?:施行|实施|执行)|(?:施行|实施)期(?!间)|截止|截至")
 VALIDITY_MAX_NOTICES = 3  # a validity question naming no notice is answered for the few it found
 VALIDITY_TOPIC_MIN = 0.6  # a clause a validity question names (its own deadline) must be clearly about it
 APPLY_TOPIC_MIN = 0.3  # a sentence on applying must be about the question's topic (not a neighbour's)
@@ -494,7 +494,8 @@ class ExtractiveAnswerer(Answerer):
         # every sentence is read with the unit's heading, the topic it belongs to:
         # 八、保障和改善民生 … 安排资金41.93亿元; （二十三）开展交通建设大会战。… 新增公路里程32.5公里
         topic = hit.unit.heading
-        if len(sents) > 1 and hit.unit.kind == "clause" and sents[0].startswith(hit.unit.label):
+        if len(sents) > 1 and hit.unit.heading and sents[0].startswith(hit.unit.label) \
+                and sents[0][len(hit.unit.label):].lstrip().startswith(hit.unit.heading):
             sents, figs, fits, starts = sents[1:], figs[1:], fits[1:], starts[1:]  # the heading answers nothing
         usable = list(range(len(sents)))
         for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
@@ -687,8 +688,12 @@ class ExtractiveAnswerer(Answerer):
                 topical = [c for c in topical if c.unit.kind == "clause" and c.unit_coverage >= VALIDITY_TOPIC_MIN]
                 if topical:
                     picked.append(max(topical, key=lambda c: c.score))
-            stated = next((h for h in mine if h.unit.kind in ("closing", "clause", "section_intro")
-                           and PERIOD_WORDS.search(h.unit.text)), None)
+            stated = [h for h in mine if h.unit.kind in ("closing", "clause", "section_intro")
+                      and PERIOD_WORDS.search(h.unit.text)]
+            # the sentence that names the period outright first: 有效期/截止 with a date, then 起施行
+            stated = max(stated, default=None, key=lambda h: (bool(re.search(r"有效期|截止|截至", h.unit.text)),
+                                                              bool(re.search(r"\d{4}\s*年", h.unit.text)),
+                                                              coverage(list(query.topic), h.unit.text)))
             if stated:
                 said = [s for s in sentences(stated.unit.text) if PERIOD_WORDS.search(s)]
                 picked.append(_Choice(stated, 1.0, 1.0, said, False))

@@ -67,7 +67,7 @@ class Retriever:
 # What an intent needs beside the units that match the topic: the paragraphs that state a notice's period
 # (validity), who is responsible for it (who), how to apply under it (how_to_apply).
 INTENT_EVIDENCE = {
-    "validity": re.compile(r"有效期|实施有效|起施行|起实施|之日起|废止"),
+    "validity": re.compile(r"有效期|实施有效|起施行|起实施|之日起|废止|截止|截至"),
     "who": re.compile(r"负责|主管部门|牵头|受理|责任单位"),
     "how_to_apply": re.compile(r"申请|申报|受理|材料|流程|办理|兑现"),
     "metadata": re.compile(r"〔\d{4}〕|\d{4}\s*年\s*\d{1,2}\s*月|[〇○零一二三四五六七八九]{4}年|废止|负责解释|印发|人民政府"),
@@ -90,7 +90,7 @@ def evidence_hits(retriever: Retriever, query: Query, hits: list[Hit]) -> list[H
     for u in retriever.units:
         if u.doc_id not in scope or u.doc_id not in notices or u.unit_id in have or u.kind not in EVIDENCE_KINDS:
             continue
-        if query.intent == "validity" and u.kind == "clause" and not re.search(r"有效期|起施行|之日起", u.text):
+        if query.intent == "validity" and u.kind == "clause" and not re.search(r"有效期|起施行|之日起|截止|截至", u.text):
             continue
         if query.intent == "metadata" and u.kind == "clause" and not re.search(r"废止|负责解释", u.text):
             continue

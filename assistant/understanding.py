@@ -54,7 +54,7 @@ ASKS_FIELD = (
 # Intents, tried in this order; the first that matches wins (a clause lookup needs no topic).
 ASKS_VALIDITY = re.compile(r"还有效|有效期|是否有效|有效吗|仍然?有效|失效|过期|到期|实施期|期限|还能申请|现在还|"
                            r"正式文件|正式发布|正式的|定稿|征求意见|哪一年实施|什么时候实施|哪年实施|什么时候开始|"
-                           r"什么时候截止|废止|作废")
+                           r"什么时候截止|截止到?(?:哪天|什么时候|几号|何时)|截至(?:哪天|什么时候)|最后期限|废止|作废")
 VALIDITY_WORDS = re.compile(r"还?有效期?|是否|失效|过期|到期|期限|还能申请|现在还|正式文件|正式发布|正式的|定稿|"
                             r"征求意见稿?|实施期|哪一?年实施|什么时候|是不是|吗|了没有|这个|政策|废止|作废")
 ASKS_WHO = re.compile(r"哪个部门|哪些部门|什么部门|哪个单位|哪家单位|找谁|找哪|谁负责|谁管|哪里管|归谁|由谁|"
@@ -82,7 +82,8 @@ INTENT_WORDS = frozenset("文号 发文 字号 印发 发布 出台 下发 日�
 # What kind of figure answers: a rate must be a %, a duration a time, an area an area.
 ASKS_UNITS = [
     (re.compile(r"利率|比例|比率|百分之|百分比|费率|贴息率|几成|占比|几个点"), ("%", "个百分点")),
-    (re.compile(r"多久|多长时间|几年|几个月|多少年|多少天|几天|期限多长"), ("年", "个月", "月", "日", "天")),
+    (re.compile(r"多久|多长时间|几年|几个月|多少年|多少天|几天|期限多长|几个工作日"),
+     ("年", "个月", "月", "日", "天", "工作日")),
     (re.compile(r"多少亩|几亩|面积多大|多少平方|多大面积"), ("亩", "平方米", "平方公里")),
 ]
 NOUN_FLAGS = ("n", "l", "vn")  # jieba's tags for nouns (n, ns, nt, nz…), set phrases and verbal nouns
