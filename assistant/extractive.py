@@ -186,6 +186,7 @@ APPLY_TOPIC_MIN = 0.3  # a sentence on applying must be about the question's top
 APPLY_FOLLOWS = 2  # … or come within this many sentences after the one that is
 NOT_QUALIFIED = "按您说的情况，达不到文件规定的条件，不符合；文件规定如下。"
 RESPECTIVELY_FILLER = frozenset({"对", "和", "及", "与", "给予", "“", "”"})
+ITEM_HEADER_MAX = 30  # an item's first line this short is a header its sub-items are read under
 CASE_OPENS = re.compile(r"^(?:对|凡|其中|另外)")
 # The thing an enumerated element is about: "燃油车" in "燃油车最高补贴1.3万元/辆".
 ELEMENT_SUBJECT = re.compile(r"^(?:对|给予|其中)?(?P<subject>[^\d，、；。（）()“”]{2,12}?)(?=最高|最多|最低|每|按|补贴|补助|奖励|资助|给予|\d)")
@@ -367,6 +368,18 @@ def _tier(sentence: str, conditions: tuple[Amount, ...]) -> str:
     return sentence
 
 
+def item_headers(unit: Unit, offset: int, sentence: str) -> list[str]:
+    """The headers of the numbered items (项, 目) a sentence sits in, outermost first: an item's
+    first line when it is a short header ("（一）一级能效（水效）产品："), not the sentence itself."""
+    out = []
+    for item in sorted((i for i in unit.items if i.start <= offset < i.end and not i.label.endswith("款")),
+                       key=lambda i: i.start - i.end):
+        first = unit.text[item.start:item.end].split("\n", 1)[0].strip()
+        if first and first != sentence and not sentence.startswith(first) and len(first) <= ITEM_HEADER_MAX:
+            out.append(first)
+    return out
+
+
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
 
@@ -498,9 +511,11 @@ class ExtractiveAnswerer(Answerer):
                 and sents[0][len(hit.unit.label):].lstrip().startswith(hit.unit.heading):
             sents, figs, fits, starts = sents[1:], figs[1:], fits[1:], starts[1:]  # the heading answers nothing
         usable = list(range(len(sents)))
+        # …and with the headers of the items it sits in: "（一）一级能效产品：" over "2.每件最高补贴2000元。"
+        within = [topic + "".join(item_headers(hit.unit, starts[i], sents[i])) for i in range(len(sents))]
         for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
-            raw = [coverage(part, topic + s) + (CONTEXT_WEIGHT * coverage(context, s) if context else 0.0)
-                   for s in sents]
+            raw = [coverage(part, within[i] + s) + (CONTEXT_WEIGHT * coverage(context, s) if context else 0.0)
+                   for i, s in enumerate(sents)]
             covs = [c + CONDITION_BONUS * max(fits[i], 0) for i, c in enumerate(raw)]
             if not covs:
                 continue
@@ -831,6 +846,8 @@ class ExtractiveAnswerer(Answerer):
     def _elsewhere(self, query: Query, best: _Choice, catalog: Catalog, scope: tuple[str, ...] = ()) -> bool:
         """The scope's best unit shares only lesser words with the question, and the word that is
         missing is one other regions' notices use ("重点实验室" asked of a region that has none)."""
+        if not query.follow_up and not scope:
+            return False  # only a topic carried to another region can belong to the first one
         foreign = self._foreign_terms(query, catalog, scope)
         if not foreign:
             return False
@@ -856,7 +873,8 @@ class ExtractiveAnswerer(Answerer):
         several = len({c.notice.doc_id for c in picked}) > 1 if several_label is None else several_label
         for c in picked:
             unit, notice = c.unit, c.notice
-            quote = "".join(focus(s, query) if query else s for s in c.sentences)
+            quote = "".join(self._with_headers(c, k, focus(s, query) if query else s)
+                            for k, s in enumerate(c.sentences))
             quote = quote[len(unit.label):] if unit.clause and quote.startswith(unit.label) else quote
             prefix = f"{notice.region}：" if several else ""
             path = self._path(c)
@@ -868,6 +886,15 @@ class ExtractiveAnswerer(Answerer):
             lines.insert(0, lead)
         return Answer("answered", "\n".join(lines), citations=citations, hits=hits,
                       notes=catalog.notes_for_all(c.notice for c in picked))
+
+    @staticmethod
+    def _with_headers(choice: _Choice, k: int, text: str) -> str:
+        """A quoted sentence with the item headers it depends on, unless already quoted before it."""
+        if k >= len(choice.starts):
+            return text
+        before = "".join(choice.sentences[:k])
+        heads = [h for h in item_headers(choice.unit, choice.starts[k], choice.sentences[k]) if h not in before]
+        return "".join(heads) + text
 
     @staticmethod
     def _path(choice: _Choice) -> str:
