@@ -38,6 +38,7 @@ SENTENCE_WEIGHT, UNIT_WEIGHT, HEADING_WEIGHT, RANK_WEIGHT = 0.5, 0.4, 0.2, 0.1
 CONDITION_BONUS = 0.3  # a sentence whose condition fits the asker's figure (3万㎡ → "3万㎡以上的")
 CONDITION_SIBLING_RATIO = 0.5  # … replaces a closer one whose condition the asker does not meet
 MAX_SENTENCES = 4
+NAMES_MIN = 0.4  # a unit that names this share of the question's things is about it, whatever else
 REGION_HINT_MAX = 3  # a not-covered reply names at most this many regions whose notices do cover it
 LIST_MAX_PER_NOTICE = 2  # a list answer quotes at most this many units of one notice
 LIST_MAX_UNITS = 10  # … and at most this many in all
@@ -845,9 +846,15 @@ class ExtractiveAnswerer(Answerer):
 
     def _elsewhere(self, query: Query, best: _Choice, catalog: Catalog, scope: tuple[str, ...] = ()) -> bool:
         """The scope's best unit shares only lesser words with the question, and the word that is
-        missing is one other regions' notices use ("重点实验室" asked of a region that has none)."""
+        missing is one other regions' notices use ("重点实验室" asked of a region that has none).
+        Asked of a region outright, the unit must also name few of the things the question names; then a
+        missing thing other notices have means not covered. (A word no notice has is more often a
+        colloquialism or a segmentation slip — 小轿车, 5G工厂|区里 — than a topic: it decides nothing.)"""
         if not query.follow_up and not scope:
-            return False  # only a topic carried to another region can belong to the first one
+            names = _names(query)
+            if not names or coverage(names, f"{best.unit.heading}{best.unit.text}", partial=False) >= NAMES_MIN:
+                return False
+            return bool(self._foreign_terms(query, catalog, scope))
         foreign = self._foreign_terms(query, catalog, scope)
         if not foreign:
             return False

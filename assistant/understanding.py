@@ -86,7 +86,7 @@ ASKS_UNITS = [
      ("年", "个月", "月", "日", "天", "工作日")),
     (re.compile(r"多少亩|几亩|面积多大|多少平方|多大面积"), ("亩", "平方米", "平方公里")),
 ]
-NOUN_FLAGS = ("n", "l", "vn")  # jieba's tags for nouns (n, ns, nt, nz…), set phrases and verbal nouns
+NOUN_FLAGS = ("n", "l")  # jieba's tags for nouns (n, ns, nt, nz…) and set phrases (not verbal nouns: 免费)
 SUB_QUESTION = re.compile(r"[？?；;。！!]|，(?=[^，]*(?:多少|几|哪些|什么))")
 NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八九十百千万亿个]+$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
