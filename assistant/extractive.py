@@ -55,6 +55,8 @@ BENEFIT_BEFORE = re.compile(r"补贴|补助|奖励|资助|奖补|给予|最高|�
 RESPONSIBLE_WORDS = re.compile(r"[\u4e00-\u9fff]{2,12}(?:局|委|办|中心|部门|政府|管委会)[^。；]{0,12}(?:负责|牵头|受理|主管)")
 APPLY_WORDS = re.compile(r"申请|申报|申领|受理|提交|材料|流程|程序|办理|兑付|兑现|登记|备案|报名|竞争性选择|"
                          r"择优|遴选|评审")
+PROCEDURE_WORDS = re.compile(r"提交|申报材料|申请材料|受理|通过[“\"]?[^，。]{0,12}(?:APP|平台|专区|系统|窗口)|网上申请|线上申请")
+HOW_NEAR_RATIO = 0.8  # a unit this close to the best may answer a how-to question if it says how
 # A rule that says what the asker must do or hold ("使用ETC记账卡的…", "凭…领取"): how it is obtained.
 ELIGIBILITY_WORDS = re.compile(r"使用|凭|持有|(?<![必无])须|需要|应当|通过[^。，]{0,10}(?:验收|审核|认定)")
 
@@ -385,6 +387,15 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
 
 
+def _beyond_title(parts: list[list[str]], notice: Notice) -> list[list[str]]:
+    """The question's words without those that only name the notice ("奎文区家电以旧换新补贴资金总额"
+    asked of 《奎文区…家电以旧换新补贴实施方案》: 资金, 总额 tell its units apart); all of them when
+    nothing else is left."""
+    title = notice.title.lower()
+    kept = [[t for t in part if t not in title] for part in parts]
+    return kept if any(kept) else parts
+
+
 def _names(query: Query) -> list[str]:
     """The things the question names (its nouns), with the pieces search segmentation cut from them."""
     words = list(query.words)
@@ -483,8 +494,8 @@ class ExtractiveAnswerer(Answerer):
         parts = [list(p) for p in query.parts] or [list(query.topic)]
         topical = [h for h in hits if not h.evidence] or hits
         names = _names(query)
-        choices = [self._choose(h, r, parts, list(query.context), query.wants_figure, units, query.conditions)
-                   for r, h in enumerate(topical, 1)]
+        choices = [self._choose(h, r, _beyond_title(parts, h.notice), list(query.context), query.wants_figure,
+                                units, query.conditions) for r, h in enumerate(topical, 1)]
         if names:  # whether a unit is about the question: the things it names count, not its verbs
             for c in choices:
                 c.unit_coverage = max(c.unit_coverage, coverage(names, f"{c.unit.heading}{c.unit.text}", partial=False))
@@ -620,6 +631,10 @@ class ExtractiveAnswerer(Answerer):
         picked: list[_Choice] = []
         for mine in by_notice.values():
             top = mine[0]
+            if query.wants_figure and not top.has_figure:  # a figure was asked: the unit that gives one
+                top = next((c for c in mine if c.has_figure and c.unit_coverage >= LIST_SECOND_RATIO * top.unit_coverage),
+                           top)
+                mine = [top] + [c for c in mine if c is not top]
             if top.unit_coverage < NOT_FOUND_BELOW or self._elsewhere(query, top, catalog, (top.notice.doc_id,)):
                 continue
             picked += [c for c in mine[:LIST_MAX_PER_NOTICE + 1]
@@ -638,7 +653,7 @@ class ExtractiveAnswerer(Answerer):
         for c in _ordered(catalog, picked):
             unit, notice = c.unit, c.notice
             what = unit.heading or (c.sentences[0] if c.sentences else unit.label)
-            said = self._responsibility(c, hits)
+            said = self._responsibility(c, hits, list(query.topic) or list(query.context))
             if unit.responsible:
                 who = f"责任单位是{unit.responsible}。"
             elif unit.lead_department:
@@ -655,17 +670,19 @@ class ExtractiveAnswerer(Answerer):
                       notes=catalog.notes_for_all(c.notice for c in picked))
 
     @staticmethod
-    def _responsibility(choice: _Choice, hits: list[Hit]) -> tuple[Unit, str] | None:
-        """A sentence of the same notice that says who is responsible (组织实施, 受理, 负责解释)."""
-        for h in [choice.hit] + [h for h in hits if h.notice.doc_id == choice.notice.doc_id]:
-            for s in sentences(h.unit.text):
-                if RESPONSIBLE_WORDS.search(s):
-                    return h.unit, s
-        return None
+    def _responsibility(choice: _Choice, hits: list[Hit], terms: list[str]) -> tuple[Unit, str] | None:
+        """The sentence of the same notice that says who is responsible for what the question asks
+        (拨付 → 区财政局负责…拨付; 组织实施, 受理, 负责解释 otherwise)."""
+        found = [(h.unit, s) for h in [choice.hit] + [h for h in hits if h.notice.doc_id == choice.notice.doc_id]
+                 for s in sentences(h.unit.text) if RESPONSIBLE_WORDS.search(s)]
+        return max(found, key=lambda us: coverage(terms, us[1]), default=None)
 
     def _how(self, query: Query, choices: list[_Choice], hits, catalog: Catalog) -> Answer:
-        """How to apply: the unit's sentences about applying; if it says nothing, whom to ask."""
+        """How to apply: the unit's sentences about applying; if it says nothing, whom to ask. Among
+        units about as close to the question, one that says how to apply answers."""
         best = choices[0]
+        near = [c for c in choices if c.unit_coverage >= HOW_NEAR_RATIO * best.unit_coverage]
+        best = next((c for c in near if any(PROCEDURE_WORDS.search(s) for s in sentences(c.unit.text))), best)
         unit, notice = best.unit, best.notice
         # a sentence on applying counts when it is on the topic, or follows the sentence that is
         topic = list(query.topic) or list(query.context)
@@ -837,8 +854,8 @@ class ExtractiveAnswerer(Answerer):
             return []
         out = []
         for w in query.words:
-            if catalog.mentions(w, scope) or not catalog.mentions(w):
-                continue
+            if any(catalog.mentions(v, scope) for v in variants(w)) or not catalog.mentions(w):
+                continue  # 技改 in scope as 技术改造 is in scope
             parts = [p for p in tokenize(w, hmm=False) if p != w and len(p) >= 2 and catalog.mentions(p, scope)]
             if not _covers(w, parts):  # 外贸企业 = 外贸 + 企业, both used in scope: a way of saying it
                 out.append(w)

@@ -86,7 +86,7 @@ def evidence_hits(retriever: Retriever, query: Query, hits: list[Hit]) -> list[H
     have = {h.unit.unit_id for h in hits}
     notices = list(dict.fromkeys(h.unit.doc_id for h in hits)) or list(query.doc_ids)
     scope = set(query.doc_ids or notices)
-    out: list[Hit] = []
+    candidates = []
     for u in retriever.units:
         if u.doc_id not in scope or u.doc_id not in notices or u.unit_id in have or u.kind not in EVIDENCE_KINDS:
             continue
@@ -97,5 +97,8 @@ def evidence_hits(retriever: Retriever, query: Query, hits: list[Hit]) -> list[H
         if query.intent not in ("validity", "metadata") and u.kind == "clause" and not query.clause_numbers:
             continue  # a clause about another topic says nothing general about whom to ask or how
         if pattern.search(u.text):
-            out.append(Hit(unit=u, notice=retriever.notices[u.doc_id], score=0.0, evidence=True))
-    return out[:EVIDENCE_MAX * max(1, len(notices))]
+            candidates.append(u)
+    # the units that say it outright first: closing paragraphs and letters, then those stating a date
+    candidates.sort(key=lambda u: (u.kind not in ("closing", "letter"), not re.search(r"\d{4}\s*年", u.text)))
+    return [Hit(unit=u, notice=retriever.notices[u.doc_id], score=0.0, evidence=True)
+            for u in candidates[:EVIDENCE_MAX * max(1, len(notices))]]
