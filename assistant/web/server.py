@@ -21,7 +21,7 @@ from . import api, openai_compat
 from .chat_ui import CSS, HEAD, build_chat_ui
 from .console_ui import CONSOLE_CSS, CONSOLE_HEAD, build_console_ui
 from .feedback import FeedbackStore
-from .security import ApiGate, RequestGuard, api_error, error_body, is_loopback
+from .security import ApiGate, RateLimiter, RequestGuard, api_error, error_body, is_loopback
 
 log = logging.getLogger("policyqa.web")
 
@@ -71,7 +71,8 @@ def create_app(assistant, settings: Settings | None = None) -> FastAPI:
     """The whole server around one Assistant (real or any object with the same methods)."""
     settings = settings or assistant.settings
     store = FeedbackStore(settings.feedback_db)
-    gate = ApiGate(settings)
+    limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)  # API and pages
+    gate = ApiGate(settings, limiter)
     app = FastAPI(
         title="policyqa", version="0.1.0", docs_url="/docs", redoc_url=None,
         description="政策文件问答：每个回答都注明出处条款，数字取自所引条款原文。\n\n"
@@ -97,16 +98,19 @@ def create_app(assistant, settings: Settings | None = None) -> FastAPI:
     # Our CORS policy applies to everything, gradio's pages included (gradio then adds none).
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                        allow_methods=["GET", "POST", "OPTIONS"],
-                       allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                       allow_headers=["Authorization", "Content-Type", "X-Request-ID", "X-End-User-ID"],
                        expose_headers=["X-Request-ID", "X-Answer-ID", "Retry-After"], max_age=600)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)  # outermost
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes,  # outermost
+                       body_timeout_s=settings.body_timeout_s, limiter=limiter,
+                       ui_per_minute=settings.ui_rate_limit_per_minute)  # the pages' actions, per IP
 
     common = dict(footer_links=[], run_history=False, show_error=False, ssr_mode=False,
                   server_name=settings.host, server_port=settings.port)
-    console = build_console_ui(assistant, settings, store).queue(default_concurrency_limit=4)
+    queue = dict(default_concurrency_limit=4, max_size=settings.ui_queue_size)  # bounded
+    console = build_console_ui(assistant, settings, store).queue(**queue)
     gr.mount_gradio_app(app, console, path="/console", css=CSS + CONSOLE_CSS, head=HEAD + CONSOLE_HEAD,
                         **common)
-    chat = build_chat_ui(assistant, settings, store).queue(default_concurrency_limit=4)
+    chat = build_chat_ui(assistant, settings, store).queue(**queue)
     gr.mount_gradio_app(app, chat, path="/", css=CSS, head=HEAD, **common)
     return app
 
