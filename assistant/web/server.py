@@ -70,7 +70,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 def create_app(assistant, settings: Settings | None = None) -> FastAPI:
     """The whole server around one Assistant (real or any object with the same methods)."""
     settings = settings or assistant.settings
-    store = FeedbackStore(settings.feedback_db)
+    store = FeedbackStore.from_settings(settings)  # capped, pruned, never fatal
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)  # API and pages
     gate = ApiGate(settings, limiter)
     app = FastAPI(
