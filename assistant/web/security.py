@@ -33,7 +33,7 @@ import threading
 import time
 import unicodedata
 import uuid
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -407,6 +407,28 @@ def _lone_surrogate_in_json(body: bytes) -> bool:
     return False
 
 
+# gradio's own programmatic API (call/run/api: every event of our pages is private, the public API
+# is /api/v1) and its developer tools: not used by the pages, not throttled like /api/v1, and they
+# answer odd names with 500s (KeyError on an unknown api_name). Refused before gradio sees them.
+GRADIO_UNUSED = re.compile(r"/gradio_api/(?:call|run|api)(?:/|$)|/gradio_api/(?:vibe-|undo-vibe-|dev/|run-history|"
+                           r"runs|process_recording)|(?:^|/)monitoring(?:/|$)")
+
+
+def _unservable_path(path: str) -> bool:
+    """A path no file can have: a segment over 255 bytes (gradio's static routes stat it and fail
+    with "File name too long", a 500) or a NUL byte ("embedded null byte")."""
+    return "\x00" in path or any(len(part.encode("utf-8", "surrogatepass")) > 255 for part in path.split("/"))
+
+
+def _names_a_subpage(scope) -> bool:
+    """gradio 6.31 answers `GET /?page=<a page it does not have>` with a 500 (KeyError in
+    get_page_config). The chat page and the console are single pages: any non-empty `page` is unknown."""
+    query = scope.get("query_string", b"")
+    if b"page=" not in query or scope.get("method") != "GET":
+        return False
+    return any(v.strip() for v in parse_qs(query.decode("latin-1"), keep_blank_values=True).get("page", []))
+
+
 class RequestGuard:
     """Pure ASGI middleware, outermost (so streaming responses pass through untouched).
 
@@ -439,9 +461,11 @@ class RequestGuard:
         is_api = path.startswith(API_PREFIXES)
         limit = self.max_api if is_api else self.max_other
         started = time.perf_counter()
-        state = {"status": 0, "started": False}
+        state = {"status": 0, "started": False, "ended": False}
 
         async def send_with_id(message):
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                state["ended"] = True
             if message["type"] == "http.response.start":
                 state["status"], state["started"] = message["status"], True
                 message.setdefault("headers", [])
@@ -451,6 +475,10 @@ class RequestGuard:
             await send(message)
 
         try:
+            if not is_api and (_names_a_subpage(scope) or _unservable_path(path)):
+                raise _Refusal(404, "not_found", "没有这个页面。")
+            if not is_api and GRADIO_UNUSED.search(path):
+                raise _Refusal(404, "not_found", "没有这个接口；程序调用请用 /api/v1（见 /docs）。")
             if not is_api and scope.get("method") in BODY_METHODS and self.limiter and self.ui_per_minute > 0:
                 wait = self.limiter.check(f"ui:{client_ip(scope)}", self.ui_per_minute)
                 if wait:
@@ -469,6 +497,11 @@ class RequestGuard:
             log.exception("unhandled error", extra={"path": path})
             if not state["started"]:
                 await self._reply(send_with_id, 500, "internal_error", "服务器内部错误，请稍后重试。")
+            elif not state["ended"]:  # a stream that failed midway ends cleanly, not as a torn connection
+                try:
+                    await send_with_id({"type": "http.response.body", "body": b"", "more_body": False})
+                except Exception:  # the client is gone
+                    pass
         finally:
             query = unquote(scope.get("query_string", b"").decode("latin-1"))
             log.info("request", extra={
