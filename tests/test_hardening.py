@@ -90,6 +90,17 @@ def test_expanding_characters_never_abort_the_embedder():
     assert "embedded 14" in proc.stdout
 
 
+def test_queries_are_embedded_by_their_head_and_tail_within_the_cap():
+    from assistant.embedding import MAX_QUERY_CHARS, safe_query
+
+    long = "我家" + "情况说明" * 200 + "请问衢州新能源汽车补贴多少？"
+    cut = safe_query(long)
+    assert len(cut) == MAX_QUERY_CHARS and cut.startswith("我家") and cut.endswith("补贴多少?")  # NFKC ？
+    assert safe_query("\ufdfa" * 50) == unicodedata.normalize("NFKC", "\ufdfa" * 50)[:MAX_QUERY_CHARS // 2] + \
+        unicodedata.normalize("NFKC", "\ufdfa" * 50)[-(MAX_QUERY_CHARS // 2):]
+    assert safe_query("补贴多少") == "补贴多少"
+
+
 def test_a_notice_with_expanding_characters_ingests_and_answers(tmp_path):
     corpus, data = tmp_path / "corpus", tmp_path / "data"
     corpus.mkdir()
