@@ -407,10 +407,11 @@ def _lone_surrogate_in_json(body: bytes) -> bool:
     return False
 
 
-# gradio's own programmatic API (call/run/api: every event of our pages is private, the public API
-# is /api/v1), its proxy to Hugging Face Spaces and its developer tools: not used by the pages, not throttled like /api/v1, and they
+# gradio's client API (call/…: every event of our pages is private, the public API is /api/v1; the
+# page itself uses queue/join and run/predict), its proxy to Hugging Face Spaces and its developer
+# tools: not used by the pages, not throttled like /api/v1, and they
 # answer odd names with 500s (KeyError on an unknown api_name). Refused before gradio sees them.
-GRADIO_UNUSED = re.compile(r"/gradio_api/(?:call|run|api)(?:/|$)|/gradio_api/(?:vibe-|undo-vibe-|dev/|run-history|"
+GRADIO_UNUSED = re.compile(r"/gradio_api/call(?:/|$)|/gradio_api/(?:vibe-|undo-vibe-|dev/|run-history|"
                            r"runs|process_recording|proxy=)|(?:^|/)monitoring(?:/|$)")
 
 
