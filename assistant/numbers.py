@@ -13,9 +13,15 @@ Rules are explicit tables and named regexes below.  Limits: a figure split by a 
 break ("1.4\\n万元") is not joined here (cleaning happens upstream); bounds are read
 from a short window before the number (up to 10 characters, stopping at punctuation)
 and from the words right after it; "每X" before a figure is read as its per-unit.
+
+Every function here runs in time linear in its input, whatever the input: a Chinese numeral
+is at most MAX_CN_CHARS characters (a longer run of numeral characters is read by its tail
+only), an Arabic number at most MAX_ARABIC_DIGITS digits, and every look-back is a bounded
+window.  (A question of two thousand 十 used to cost 20-40 s of CPU.)
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -56,6 +62,12 @@ CN_DIGITS = "〇零一二两三四五六七八九"
 PUNCTUATION = "，。；;：:、,!?！？()（）【】《》〔〕“”\"\n"
 KEEP_WIDTH = {"，"}  # NFKC would turn it into "," and 20，300 into a thousands separator
 LOOKBACK = 10
+# The longest Chinese numeral read as one number (九千九百九十九万九千九百九十九亿 is 16); a longer run
+# of numeral characters (十十十…, 一亿亿亿…) is no amount, and only its tail is tried.
+MAX_CN_CHARS = 16
+# The longest Arabic number read as a figure (digits, separators and decimals included): past
+# this a run of digits is an identifier or noise, and as a float it would lose its meaning.
+MAX_ARABIC_DIGITS = 24
 
 
 def _alternation(words) -> str:
@@ -113,26 +125,42 @@ def _year_like(v: float) -> bool:
     return v == int(v) and 1900 <= v <= 2100
 
 
-def _cn_value(s: str) -> float | None:
-    """Value of a Chinese numeral (一万五 -> 15000, 一点五万 -> 15000), None if it is not one."""
-    if CN_DIGIT_RUN.search(s):
-        return None
+def _cn2an(s: str) -> float | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             return float(cn2an.cn2an(s, "smart"))
         except Exception:  # cn2an raises ValueError (and others) on non-numbers
-            for mult in ("万亿", "亿", "万"):  # cn2an rejects 一点五万: split off the multiplier
-                if s.endswith(mult) and len(s) > len(mult):
-                    head = _cn_value(s[: -len(mult)])
-                    return None if head is None else head * MULTIPLIERS[mult]
             return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _cn_value(s: str) -> float | None:
+    """Value of a Chinese numeral (一万五 -> 15000, 一点五万 -> 15000), None if it is not one.
+
+    At most two cn2an calls, on at most MAX_CN_CHARS characters (no recursion)."""
+    if len(s) > MAX_CN_CHARS or CN_DIGIT_RUN.search(s):
+        return None
+    value = _cn2an(s)
+    if value is not None:
+        return value
+    for mult in ("万亿", "亿", "万"):  # cn2an rejects 一点五万: split off the multiplier
+        if s.endswith(mult) and len(s) > len(mult):
+            head = s[: -len(mult)]
+            value = None if CN_DIGIT_RUN.search(head) else _cn2an(head)
+            return None if value is None else value * MULTIPLIERS[mult]
+    return None
 
 
 def _chinese_numbers(norm: str):
     """Yield (start, end, value, is_percent) for Chinese numerals that are amounts."""
     for m in CHINESE_NUMBER.finditer(norm):
         digits, start = m.group(2).rstrip("点"), m.start(2)
+        if len(digits) > MAX_CN_CHARS:
+            if m.group(1):  # 百分之 + a run too long to be a number
+                continue
+            cut = len(digits) - MAX_CN_CHARS  # only the tail can be a number (统一两千 -> 两千)
+            digits, start = digits[cut:], start + cut
         while digits and not m.group(1) and _cn_value(digits) is None:  # 统一两千 -> 两千
             digits, start = digits[1:], start + 1
         value = _cn_value(digits) if digits else None
@@ -179,7 +207,7 @@ def _is_date(norm: str, fig: _Figure) -> bool:
     if fig.scaled or fig.value != int(fig.value):
         return False
     return ((fig.unit == "年" and _year_like(fig.value)) or (fig.unit == "月" and 1 <= fig.value <= 12)
-            or (fig.unit == "日" and re.search(r"月[ \t]*$", norm[:fig.start]) is not None))
+            or (fig.unit == "日" and norm[max(0, fig.start - LOOKBACK):fig.start].rstrip(" \t").endswith("月")))
 
 
 def _read(norm: str, start: int, num_end: int, value: float, chinese: bool,
@@ -225,7 +253,7 @@ def extract_amounts(text: str) -> list[Amount]:
     """Every figure in text, in order, as values in base units (1.5万元 -> 15000 元)."""
     norm = _normalize_width(text)
     tokens = sorted([(m.start(), m.end(), float(m.group().replace(",", "")), False, False)
-                     for m in ARABIC_NUMBER.finditer(norm)]  # (start, end, value, chinese, percent)
+                     for m in ARABIC_NUMBER.finditer(norm) if m.end() - m.start() <= MAX_ARABIC_DIGITS]  # (start, end, value, chinese, percent)
                     + [(s, e, v, True, p) for s, e, v, p in _chinese_numbers(norm)])
     amounts: list[Amount] = []
     consumed = 0
@@ -285,7 +313,7 @@ def normalize_numerals(text: str) -> str:
 
 # How people type amounts in a chat: 1万5 (= 1.5万), 2千5, 1.5w, 15k.
 _MULT_DIGIT = re.compile(r"(?<![\d.])(\d+)(万|千)(\d)(?![\d.万千百亿%])")
-_LATIN_MULT = re.compile(r"(?<![A-Za-z])(\d+(?:\.\d+)?)\s*([wWkK])(?![A-Za-z])")
+_LATIN_MULT = re.compile(r"(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s*([wWkK])(?![A-Za-z])")
 _COUNTED_MULT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?|[一两二三四五六七八九十])\s*个\s*(亿|万)")  # 一个亿, 两个亿
 
 

@@ -55,7 +55,9 @@ def clause_number(raw: str) -> int | None:
     (一四 and 十十 are refused: a Chinese numeral must read back as itself)."""
     raw = str(raw).strip().strip("（）() ")
     raw = raw.removeprefix("第").removesuffix("条").strip()
-    if raw.isascii() and raw.isdigit():  # str.isdigit() is true for ① and ² too
+    if len(raw) > 8:  # no clause number is this long (and int() of 4,300+ digits raises)
+        return None
+    if raw.isdecimal():  # not isdigit(): that admits ² and ①, which int() rejects
         return int(raw) or None
     if not raw or any(ch not in CN_NUMERAL for ch in raw):
         return None

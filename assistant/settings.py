@@ -35,6 +35,30 @@ def _list(env: dict, name: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in env.get(name, "").split(",") if x.strip())
 
 
+def _keys(env: dict) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """POLICYQA_API_KEYS=key1,key2:600 -> keys, and the per-minute limit of those that set one."""
+    keys, limits = [], []
+    for entry in _list(env, "POLICYQA_API_KEYS"):
+        key, sep, limit = entry.rpartition(":")
+        if sep and key and limit.strip().isdecimal():
+            keys.append(key.strip())
+            limits.append((key.strip(), int(limit)))
+        else:
+            keys.append(entry)
+    return tuple(keys), tuple(limits)
+
+
+def _timezone(env: dict) -> str:
+    from zoneinfo import ZoneInfo
+
+    name = env.get("POLICYQA_TIMEZONE", "").strip() or "Asia/Shanghai"
+    try:
+        ZoneInfo(name)
+    except Exception:  # ZoneInfoNotFoundError, ValueError on malformed names
+        raise SettingsError(f"POLICYQA_TIMEZONE={name!r} is not a time zone; use e.g. Asia/Shanghai.") from None
+    return name
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = PROJECT_ROOT / "corpus"
@@ -60,10 +84,30 @@ class Settings:
     rate_limit_per_minute: int = 60
     max_body_bytes: int = 64 * 1024
     max_notice_bytes: int = 20 * 1024 * 1024  # a notice file larger than this is rejected at ingest
+    # abuse limits (assistant/web/security.py)
+    api_key_limits: tuple[tuple[str, int], ...] = ()  # per-key requests/minute (POLICYQA_API_KEYS=key:600)
+    user_rate_limit_per_minute: int = 20  # per end user of a key (OpenAI `user`, X-End-User-ID); 0 = off
+    ui_rate_limit: int | None = None  # chat page and console actions per IP and minute; None = as the API
+    auth_failure_limit_per_minute: int = 20  # refused keys per client IP before 429
+    ui_queue_size: int = 64  # answers waiting on the chat page and console, each; more get "queue full"
+    rate_limit_storage: str = ""  # "" = in this process; redis://host:6379/0 = shared by replicas
+    body_timeout_s: float = 15.0  # a request body must arrive within this
+    keep_alive_timeout_s: float = 5.0  # idle keep-alive connections close after this
+    max_connections: int = 400  # concurrent connections; more get 503
+    forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-For is trusted (uvicorn)
+    # question and feedback log (assistant/web/feedback.py)
+    log_retention_days: int = 180  # rows older than this are deleted; 0 = keep
+    log_max_rows: int = 1_000_000  # the oldest rows beyond this are deleted; 0 = no cap
+    timezone: str = "Asia/Shanghai"  # for the CSV export
 
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_api_key and self.llm_model)
+
+    @property
+    def ui_rate_limit_per_minute(self) -> int:
+        """The chat page's and console's actions per client IP and minute (0 = no limit)."""
+        return self.rate_limit_per_minute if self.ui_rate_limit is None else self.ui_rate_limit
 
     @property
     def index_dir(self) -> Path:
@@ -82,6 +126,8 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         today = date.fromisoformat(today_raw) if today_raw else date.today()
     except ValueError:
         raise SettingsError(f"POLICYQA_TODAY={today_raw!r} is not a date; use YYYY-MM-DD.") from None
+    api_keys, api_key_limits = _keys(env)
+    rate_limit = _int(env, "POLICYQA_RATE_LIMIT", 60)
     values = dict(
         corpus_dir=Path(env.get("POLICYQA_CORPUS") or PROJECT_ROOT / "corpus").expanduser(),
         data_dir=Path(env.get("POLICYQA_DATA_DIR") or PROJECT_ROOT / "data").expanduser(),
@@ -98,11 +144,24 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         max_context_tokens=_int(env, "POLICYQA_MAX_CONTEXT_TOKENS", 3000),
         host=env.get("POLICYQA_HOST", "").strip() or "127.0.0.1",
         port=_int(env, "POLICYQA_PORT", 7860),
-        api_keys=_list(env, "POLICYQA_API_KEYS"),
+        api_keys=api_keys,
         cors_origins=_list(env, "POLICYQA_CORS_ORIGINS"),
-        rate_limit_per_minute=_int(env, "POLICYQA_RATE_LIMIT", 60),
+        rate_limit_per_minute=rate_limit,
         max_body_bytes=_int(env, "POLICYQA_MAX_BODY_BYTES", 64 * 1024),
         max_notice_bytes=int(_float(env, "POLICYQA_MAX_NOTICE_MB", 20.0) * 1024 * 1024),
+        api_key_limits=api_key_limits,
+        user_rate_limit_per_minute=_int(env, "POLICYQA_USER_RATE_LIMIT", 20),
+        ui_rate_limit=_int(env, "POLICYQA_UI_RATE_LIMIT", -1) if env.get("POLICYQA_UI_RATE_LIMIT", "").strip() else None,
+        auth_failure_limit_per_minute=_int(env, "POLICYQA_AUTH_FAILURE_LIMIT", 20),
+        ui_queue_size=_int(env, "POLICYQA_UI_QUEUE_SIZE", 64),
+        rate_limit_storage=env.get("POLICYQA_RATE_LIMIT_STORAGE", "").strip(),
+        body_timeout_s=_float(env, "POLICYQA_BODY_TIMEOUT", 15.0),
+        keep_alive_timeout_s=_float(env, "POLICYQA_KEEP_ALIVE_TIMEOUT", 5.0),
+        max_connections=_int(env, "POLICYQA_MAX_CONNECTIONS", 400),
+        forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", "").strip() or "127.0.0.1",
+        log_retention_days=_int(env, "POLICYQA_LOG_RETENTION_DAYS", 180),
+        log_max_rows=_int(env, "POLICYQA_LOG_MAX_ROWS", 1_000_000),
+        timezone=_timezone(env),
     )
     values.update(overrides)
     return Settings(**values)

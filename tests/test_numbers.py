@@ -385,3 +385,68 @@ def test_opposite_bounds_are_different_figures():
                                             ("补1.5w吗", 15000), ("15k够吗", 15000), ("一万五", 15000)])
 def test_colloquial_amounts_in_questions(question, value):
     assert [a.value for a in extract_amounts(normalize_numerals(question))] == [value]
+
+
+# ------------------------------------------------------- linear and bounded --
+# A question of two thousand 十 cost 20-40 s of CPU (a suffix retry over the whole run, several
+# times per question) and 一 + 亿×1200 overflowed the stack. The work is counted here in calls to
+# cn2an (the costly step), not timed (scripts/bench_inputs.py prints the CPU time).
+
+@pytest.fixture
+def cn2an_calls(monkeypatch):
+    """Count the conversions numbers.py asks cn2an for (the real cn2an does the work)."""
+    import cn2an
+
+    from assistant import numbers
+
+    real, calls = cn2an.cn2an, []
+
+    def counting(text, *args, **kwargs):
+        calls.append(text)
+        return real(text, *args, **kwargs)
+
+    numbers._cn_value.cache_clear()
+    monkeypatch.setattr(cn2an, "cn2an", counting)
+    yield calls
+    numbers._cn_value.cache_clear()
+
+
+@pytest.mark.parametrize("run", ["十", "一亿", "亿", "万", "点", "一二", "百分之十"])
+def test_a_long_run_of_numeral_characters_costs_a_bounded_number_of_conversions(run, cn2an_calls):
+    from assistant.numbers import MAX_CN_CHARS
+
+    counts = []
+    for n in (500, 4000):
+        cn2an_calls.clear()
+        extract_amounts(run * n)
+        normalize_numerals(run * n)
+        counts.append(len(cn2an_calls))
+        assert all(len(text) <= MAX_CN_CHARS for text in cn2an_calls)
+    assert counts[1] <= counts[0] + 4 * MAX_CN_CHARS  # not growing with the run's length
+
+
+def test_conversions_grow_linearly_with_the_number_of_numerals(cn2an_calls):
+    counts = []
+    for n in (100, 200):
+        cn2an_calls.clear()
+        text = "，".join(f"补贴{'一二三四五六七八九'[i % 9]}千{'一二三四五六七八九'[i // 9 % 9]}百元" for i in range(n))
+        assert len(extract_amounts(text)) == n
+        counts.append(len(cn2an_calls))
+    assert counts[1] <= 2 * counts[0] + 10
+
+
+def test_degenerate_inputs_are_read_without_error():
+    assert extract_amounts("一" + "亿" * 1200) == []  # was RecursionError
+    assert extract_amounts("十" * 2000) == [] and normalize_numerals("十" * 2000) == "十" * 2000
+    assert extract_amounts("9" * 5000) == []  # no infinite figure from a run of digits
+    assert extract_amounts("1" * 5000 + "元") == []
+    assert values("1" * 24 + "元") == [(float("1" * 24), "元")]  # the longest number still read
+    # a numeral at the end of a long run is still found, as the suffix rule always found it
+    assert values("统一" + "十" * 3000 + "两千元") == [(2000, "元")]
+    assert values("补贴" + "亿" * 50 + "一点五万元") == [(15000, "元")]
+    assert normalize_numerals("9" * 3000 + "w") == "9" * 3000 + "万"
+
+
+def test_a_long_digit_run_without_a_multiplier_is_left_alone():
+    text = "1" * 20000  # no w/k after it: the old pattern retried every start position
+    assert normalize_numerals(text) == text

@@ -43,8 +43,13 @@ def serve(host: str | None = None, port: int | None = None, log_level: str = "in
     import uvicorn
 
     from ..assistant import Assistant
+    from .security import forwarded_ips_problem, forwarded_ips_warning
     from .server import access_note, create_app
 
+    refusal = forwarded_ips_problem(settings)
+    if refusal:  # every client could pose as loopback: refuse rather than serve an open API
+        log.error(refusal)
+        return 2
     try:
         started = time.perf_counter()
         assistant = Assistant(settings)
@@ -63,9 +68,16 @@ def serve(host: str | None = None, port: int | None = None, log_level: str = "in
         return 1
     open_to_all = not settings.api_keys and not is_loopback(settings.host)
     (log.warning if open_to_all else log.info)(access_note(settings))
+    if forwarded_ips_warning(settings):
+        log.warning(forwarded_ips_warning(settings))
     base = f"http://{settings.host}:{settings.port}"
     log.info("serving", extra={"chat": f"{base}/", "console": f"{base}/console/",
                                "api": f"{base}/api/v1", "docs": f"{base}/docs"})
+    # Timeouts: idle keep-alive connections close after POLICYQA_KEEP_ALIVE_TIMEOUT; a body must
+    # arrive within POLICYQA_BODY_TIMEOUT (RequestGuard: uvicorn has no body timeout); past
+    # POLICYQA_MAX_CONNECTIONS concurrent connections new ones get 503 instead of queueing forever.
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                proxy_headers=True, timeout_graceful_shutdown=5)
+                proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+                timeout_keep_alive=settings.keep_alive_timeout_s, limit_concurrency=settings.max_connections,
+                timeout_graceful_shutdown=5)
     return 0

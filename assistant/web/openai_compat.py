@@ -26,7 +26,7 @@ import re
 import time
 from typing import Any, Iterator
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -65,6 +65,7 @@ class ChatBody(BaseModel):
     logprobs: bool | None = Field(None, description="不支持")
     top_logprobs: int | None = None
     region: str | None = Field(None, description="policyqa 扩展：只在该地区的文件中查找")
+    user: str | None = Field(None, max_length=256, description="终端用户标识（按用户限流；也可用 X-End-User-ID 头）")
 
     model_config = {"extra": "ignore", "json_schema_extra": {"examples": [
         {"model": MODEL, "messages": [{"role": "user", "content": "衢州买新能源汽车以旧换新能补贴多少？"}]}]}}
@@ -226,7 +227,8 @@ def build_router(assistant, settings, store: FeedbackStore, gate: ApiGate) -> AP
         yield "data: [DONE]\n\n"
 
     @router.post("/chat/completions", summary="OpenAI 兼容的对话接口")
-    def chat_completions(body: ChatBody):
+    def chat_completions(body: ChatBody, request: Request):
+        gate.limit_user(request, body.user)
         question, history, region = prepare(body)
         answer_id = new_answer_id()
         headers = {"X-Answer-ID": answer_id}

@@ -29,7 +29,7 @@ from .. import errors
 from ..settings import Settings
 from . import api, openai_compat
 from .feedback import FeedbackStore
-from .security import ApiGate, RequestGuard, api_error, error_body, is_loopback
+from .security import ApiGate, RateLimiter, RequestGuard, api_error, error_body, is_loopback
 
 log = logging.getLogger("policyqa.web")
 
@@ -119,8 +119,9 @@ def _build_pages(assistant, settings: Settings, store: FeedbackStore):
     from .chat_ui import build_chat_ui
     from .console_ui import build_console_ui
 
-    console = build_console_ui(assistant, settings, store).queue(default_concurrency_limit=4)
-    chat = build_chat_ui(assistant, settings, store).queue(default_concurrency_limit=4)
+    queue = dict(default_concurrency_limit=4, max_size=settings.ui_queue_size)  # bounded
+    console = build_console_ui(assistant, settings, store).queue(**queue)
+    chat = build_chat_ui(assistant, settings, store).queue(**queue)
     return console, chat
 
 
@@ -172,8 +173,9 @@ def create_app(assistant, settings: Settings | None = None,
     once and mounts them when built (after the server has started); "none" serves the API only.
     """
     settings = settings or assistant.settings
-    store = FeedbackStore(settings.feedback_db)
-    gate = ApiGate(settings)
+    store = FeedbackStore.from_settings(settings)  # capped, pruned, never fatal
+    limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage)  # API and pages
+    gate = ApiGate(settings, limiter)
     lifespan = None
     if pages == "background":
         @asynccontextmanager
@@ -221,10 +223,12 @@ def create_app(assistant, settings: Settings | None = None,
     # Our CORS policy applies to everything, gradio's pages included (gradio then adds none).
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                        allow_methods=["GET", "POST", "OPTIONS"],
-                       allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                       allow_headers=["Authorization", "Content-Type", "X-Request-ID", "X-End-User-ID"],
                        expose_headers=["X-Request-ID", "X-Answer-ID", "X-Policyqa-Citations", "Retry-After"],
                        max_age=600)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)  # outermost
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes,  # outermost
+                       body_timeout_s=settings.body_timeout_s, limiter=limiter,
+                       ui_per_minute=settings.ui_rate_limit_per_minute)  # the pages' actions, per IP
 
     if pages == "now":
         _mount_pages(app, settings, *_build_pages(assistant, settings, store))
