@@ -29,7 +29,6 @@ import json
 import logging
 import math
 import re
-import threading
 import time
 import unicodedata
 import uuid
