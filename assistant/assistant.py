@@ -6,7 +6,10 @@
 """
 from __future__ import annotations
 
+import functools
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -15,7 +18,8 @@ from .errors import BadQuestion, NotFound
 from .extractive import ASKS_VALIDITY, ExtractiveAnswerer
 from .guard import figure_problems
 from .index import ClauseIndex, IngestReport
-from .notices import load_corpus
+from .index.sources import source_keys
+from .notices import load_corpus, load_notice, notice_files
 from .parsing import clause_number, to_numeral
 from .retrieval import Retriever
 from .settings import Settings, load_settings
@@ -53,6 +57,20 @@ def to_messages(history) -> list[Message]:
     return out
 
 
+def pinned(method):
+    """The method works on one index state: every `self.retriever` inside it is the same one."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if getattr(self._local, "retriever", None) is not None:
+            return method(self, *args, **kwargs)
+        self._local.retriever = self.retriever
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._local.retriever = None
+    return wrapper
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None, answerer: Answerer | None = None):
         self.settings = settings or load_settings()
@@ -60,12 +78,28 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(self.settings)
         self._answerer = answerer
         self._retriever: Retriever | None = None
+        self._local = threading.local()  # the retriever a question in this thread is pinned to
+        self._swap = threading.RLock()
+        self._state_checked_at = 0.0
+        self._loading: threading.Thread | None = None
 
     # -- index ----------------------------------------------------------------------------------
     def ingest(self, progress: bool = True) -> IngestReport:
-        """Parse the corpus (all of it, or fail without touching the index), then sync the index."""
-        report = self.index.sync(load_corpus(self.settings.corpus_dir), progress=progress)
-        self._retriever = None
+        """Parse the notices whose files changed since the last ingest (all of them, or fail without
+        touching the index), then sync the index: unchanged files keep their indexed version."""
+        files = notice_files(self.settings.corpus_dir)
+        if len({p.stem for p in files}) < len(files):  # two files, one notice: the loader says what to do
+            loaded, keep, sources = load_corpus(self.settings.corpus_dir), (), None
+        else:
+            keys = source_keys(files)
+            known = self.index.sources()
+            loaded = [load_notice(p) for p in files if known.get(p.stem) != keys[p]]
+            keep = [p.stem for p in files if known.get(p.stem) == keys[p]]
+            sources = {p.stem: keys[p] for p in files}
+        current = self._retriever.snapshot if self._retriever is not None else None
+        report = self.index.sync(loaded, keep=keep, progress=progress, sources=sources, previous=current)
+        with self._swap:
+            self._retriever = None
         return report
 
     def ensure_index(self, progress: bool = True) -> IngestReport | None:
@@ -77,10 +111,58 @@ class Assistant:
 
     @property
     def retriever(self) -> Retriever:
-        if self._retriever is None:
-            self.ensure_index()
-            self._retriever = Retriever(self.index, self.index.snapshot())
-        return self._retriever
+        """The retriever over the index state in use. Every `index_check_s` seconds a cheap look at the
+        current state; when another process has ingested, the new state loads in the background and
+        replaces this one in one assignment (questions already running finish on the old one)."""
+        pinned_now = getattr(self._local, "retriever", None)
+        if pinned_now is not None:
+            return pinned_now
+        retriever = self._retriever
+        if retriever is None:
+            with self._swap:
+                if self._retriever is None:
+                    self.ensure_index()
+                    self._retriever = Retriever(self.index, self.index.snapshot())
+                    self._state_checked_at = time.monotonic()
+                return self._retriever
+        self._check_state(retriever)
+        return retriever
+
+    @property
+    def index_state(self) -> str:
+        """The id of the index state answers come from (changes with every ingest that changed it)."""
+        return self.retriever.state
+
+    def _check_state(self, retriever: Retriever) -> None:
+        every = self.settings.index_check_s
+        if every < 0 or time.monotonic() - self._state_checked_at < every or self._loading is not None:
+            return
+        self._state_checked_at = time.monotonic()
+        try:
+            state = self.index.state()
+        except Exception as exc:  # the index went away for a moment: keep answering from this state
+            log.warning("cannot check the index state (%s); answering from state %s", exc, retriever.state)
+            return
+        if state and state != retriever.state:
+            with self._swap:
+                if self._loading is None:
+                    self._loading = threading.Thread(target=self._load_state, args=(state, retriever),
+                                                     name="policyqa-index-refresh", daemon=True)
+                    self._loading.start()
+
+    def _load_state(self, state: str, old: Retriever) -> None:
+        started = time.perf_counter()
+        try:
+            new = Retriever(self.index, self.index.snapshot(state, previous=old.snapshot))
+            with self._swap:
+                if self._retriever is old:
+                    self._retriever = new
+            log.info("index state %s in use (was %s; loaded in %.1f s)", state, old.state,
+                     time.perf_counter() - started)
+        except Exception as exc:  # e.g. swept already, or the server is away: try again at the next check
+            log.warning("could not load index state %s (%s); still answering from %s", state, exc, old.state)
+        finally:
+            self._loading = None
 
     @property
     def answerer(self) -> Answerer:
@@ -111,10 +193,12 @@ class Assistant:
             raise NotFound(f"没有“{ref}”的政策文件。已收录：{known} / no notice for {ref!r}.")
         return found
 
+    @pinned
     def units(self, doc_id: str) -> list[Unit]:
         notice = self.resolve_notices(doc_id)[0]
         return [u for u in self.retriever.units if u.doc_id == notice.doc_id]
 
+    @pinned
     def clause(self, notice_or_region: str, clause: str) -> tuple[Unit, Notice]:
         """A clause by notice (doc id or region) and number: 十四, （十四）, 第十四条 or 14."""
         number = clause_number(clause)
@@ -127,6 +211,7 @@ class Assistant:
                 return unit, notice
         raise NotFound(f"{notice_or_region} 的政策文件中没有第（{raw}）条 / no clause {raw} in that notice.")
 
+    @pinned
     def search(self, query: str, region: str | None = None, k: int = 5) -> list[Hit]:
         text = clean_question(query, self.settings.max_question_chars)
         if not 1 <= int(k) <= 50:
@@ -143,6 +228,7 @@ class Assistant:
                         regions_named=tuple(dict.fromkeys(n.region for n in chosen)), unknown_places=())
         return q
 
+    @pinned
     def _prepare(self, question, history, region):
         text = clean_question(question, self.settings.max_question_chars)
         turns = to_messages(history)

@@ -42,6 +42,9 @@ class Settings:
     chroma_host: str = ""  # empty: embedded PersistentClient under data_dir
     chroma_port: int = 8000
     collection: str = "policyqa_units"
+    index_check_s: float = 2.0  # how often a running assistant looks for a newer index state (<0: never)
+    index_grace_s: float = 600.0  # how long a replaced index state stays readable for replicas pinned to it
+    ingest_wait_s: float = 60.0  # how long an ingest waits for another one to finish before giving up
     max_question_chars: int = 2000
     today: date = field(default_factory=date.today)
     # LLM (any OpenAI-compatible endpoint); extractive mode when any of the three is missing
@@ -85,6 +88,9 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         data_dir=Path(env.get("POLICYQA_DATA_DIR") or PROJECT_ROOT / "data").expanduser(),
         chroma_host=env.get("POLICYQA_CHROMA_HOST", "").strip(),
         chroma_port=_int(env, "POLICYQA_CHROMA_PORT", 8000),
+        index_check_s=_float(env, "POLICYQA_INDEX_CHECK_S", 2.0),
+        index_grace_s=_float(env, "POLICYQA_INDEX_GRACE_S", 600.0),
+        ingest_wait_s=_float(env, "POLICYQA_INGEST_WAIT", 60.0),
         max_question_chars=_int(env, "POLICYQA_MAX_QUESTION_CHARS", 2000),
         today=today,
         llm_base_url=env.get("OPENAI_BASE_URL", "").strip(),

@@ -1,0 +1,223 @@
+"""`sync`: make the index hold exactly the given notices, writing only what changed.
+
+1. Under the ingest lock, read the current manifest and plan: a notice whose record id (its content
+   hash) is unchanged is not touched; `keep` carries a notice's last indexed version over.
+2. Note the notices about to change in the journal (a killed ingest's leftovers are swept by the next).
+3. Write the vector records its units lack (a vector is reused whenever the same text was embedded
+   before, in any notice) and the new notice records. Nothing current refers to them yet.
+4. Save the new state's keyword index in the local cache (derived from the previous one), write its
+   manifest, then move the `current` pointer: the one step that makes the new state visible.
+5. Sweep the records only states retired longer than the grace period referred to.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+
+from ..errors import IndexReadOnly
+from .cache import LocalCache
+from .lock import IngestLock
+from .manifest import (Entry, Manifest, clear_journal, read_journal, read_manifest, write_journal,
+                       write_manifest)
+from .records import NoticeRecord, content_id, embed_text, encode, make_record
+from .report import IngestReport, NoticeChange
+from .snapshot import Snapshot, derive_keywords, fetch_records
+from .store import Store, writable
+
+log = logging.getLogger(__name__)
+EMBED_BATCH = 16
+
+
+def _bar(total: int, desc: str, enabled: bool):
+    if not enabled or total < EMBED_BATCH:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="unit", file=sys.stderr)
+
+
+class Sync:
+    def __init__(self, index, progress: bool):
+        self.index = index
+        self.store: Store = index.store
+        self.cache: LocalCache = index.cache
+        self.settings = index.settings
+        self.progress = progress
+
+    def run(self, loaded, keep: Collection[str], sources: Mapping[str, str] | None,
+            previous: Snapshot | None) -> IngestReport:
+        started = time.perf_counter()
+        if not self.store.server and (self.store.read_only or not writable(self.settings.data_dir)):
+            raise IndexReadOnly(f"数据目录 {self.settings.data_dir} 只读，无法导入 / the data dir is read-only: "
+                                "give the user running policyqa write permission on it (or point "
+                                "POLICYQA_DATA_DIR at a writable folder), then run `policyqa ingest` again; "
+                                "questions are still answered from the current index.")
+        with IngestLock(self.settings, self.store) as lock:
+            self.lock = lock
+            self.index.refresh_view()
+            journal = read_journal(self.store)
+            if journal:
+                log.warning("an earlier ingest stopped before it finished; sweeping what it left (%d notices)",
+                            len(journal))
+                self.store.reopen()
+            prev = read_manifest(self.store)
+            entries, fresh, changes = self._plan(prev, loaded, keep, sources or {})
+            manifest = Manifest.of(entries, prev, self.settings.index_grace_s)
+            if manifest.state == prev.state:
+                if entries != prev.notices:  # same content, new source keys: remember them
+                    write_manifest(self.store, replace(prev, notices=entries), switch=False)
+                self._sweep(prev, journal, [])
+                if journal:
+                    clear_journal(self.store)
+                units = sum(e.units for e in entries.values())
+                return IngestReport(len(entries), units, 0, units, 0, True, time.perf_counter() - started,
+                                    tuple(changes), prev.state)
+
+            touched = sorted({c.doc_id for c in changes if c.action in ("added", "changed", "removed")})
+            write_journal(self.store, sorted(set(touched) | set(journal)))
+            embedded = self._write_vectors(list(fresh.values()))
+            self.store.put("notices", list(fresh), [{"doc_id": r.doc_id, "body": encode(r)} for r in fresh.values()])
+            for record in fresh.values():
+                self.cache.save_record(record)
+            self._save_keywords(manifest, prev, previous, fresh)
+            write_manifest(self.store, manifest)  # the switch
+            self.index.saw(manifest.state)
+            clear_journal(self.store)
+            expired = [s for s, _ in prev.retired if s not in {r for r, _ in manifest.retired}]
+            self._sweep(manifest, journal, expired)
+            self.cache.prune(manifest.state)
+            if not prev.state:
+                self.store.drop_legacy()
+
+        changes = [replace(c, embedded=embedded.get(c.doc_id, 0)) for c in changes]
+        units = sum(e.units for e in entries.values())
+        total = sum(embedded.values())
+        return IngestReport(len(entries), units, total, units - total, sum(c.removed for c in changes), False,
+                            time.perf_counter() - started, tuple(changes), manifest.state)
+
+    # -- planning ----------------------------------------------------------------------------------------
+    def _plan(self, prev: Manifest, loaded, keep, sources):
+        entries: dict[str, Entry] = {}
+        fresh: dict[str, NoticeRecord] = {}
+        changes: list[NoticeChange] = []
+        for ln in loaded:
+            doc = ln.notice.doc_id
+            units = sorted(ln.units, key=lambda u: u.order)
+            rid = content_id(ln.notice, units)
+            old = prev.notices.get(doc)
+            source = sources.get(doc, "")
+            entries[doc] = Entry(rid, source or (old.source if old and old.record == rid else ""), len(units))
+            if old and old.record == rid:
+                changes.append(NoticeChange(doc, "unchanged", len(units)))
+                continue
+            fresh[rid] = make_record(ln.notice, units, rid)
+            changes.append(NoticeChange(doc, "changed" if old else "added", len(units),
+                                        removed=self._units_leaving(old, fresh[rid])))
+        for doc in keep:
+            if doc not in entries and doc in prev.notices:
+                entries[doc] = prev.notices[doc]
+                changes.append(NoticeChange(doc, "kept", prev.notices[doc].units))
+        for doc, old in prev.notices.items():
+            if doc not in entries:
+                changes.append(NoticeChange(doc, "removed", 0, removed=old.units))
+        return entries, fresh, changes
+
+    def _units_leaving(self, old: Entry | None, new: NoticeRecord) -> int:
+        if old is None:
+            return 0
+        before = fetch_records([old.record], self.store, self.cache)[old.record]
+        return len({u.unit_id for u in before.units} - {u.unit_id for u in new.units})
+
+    # -- vectors ---------------------------------------------------------------------------------------------
+    def _write_vectors(self, records: list[NoticeRecord]) -> dict[str, int]:
+        """Write the vector records the new notice records refer to; returns units embedded, per notice."""
+        want = {vid: (r, i) for r in records for i, vid in enumerate(r.vector_ids)}
+        have = set(self.store.get("vectors", ids=list(want))["ids"])
+        missing = {vid: ri for vid, ri in want.items() if vid not in have}
+        hashes = sorted({r.embed_hashes[i] for r, i in missing.values()})
+        vectors: dict[str, list[float]] = {}
+        for start in range(0, len(hashes), 500):
+            got = self.store.get("vectors", where={"embed_hash": {"$in": hashes[start:start + 500]}},
+                                 include=["metadatas", "embeddings"])
+            vectors.update({m["embed_hash"]: e for m, e in zip(got["metadatas"], got["embeddings"])})
+        lacking = [h for h in hashes if h not in vectors]
+        if lacking:
+            vectors.update(self.store.legacy_vectors(lacking))
+        texts: dict[str, str] = {}
+        embedded: dict[str, int] = {}
+        for r, i in missing.values():
+            h = r.embed_hashes[i]
+            if h not in vectors:
+                texts.setdefault(h, embed_text(r.units[i]))
+                embedded[r.doc_id] = embedded.get(r.doc_id, 0) + 1
+        self._embed(texts, vectors)
+
+        ids = list(missing)
+        bar = _bar(len(ids), "writing index", self.progress and len(ids) >= 1000)
+        self.store.put("vectors", ids,
+                       [{"doc_id": missing[v][0].doc_id, "embed_hash": missing[v][0].embed_hashes[missing[v][1]]}
+                        for v in ids],
+                       embeddings=[vectors[missing[v][0].embed_hashes[missing[v][1]]] for v in ids],
+                       on_batch=lambda n: (self.lock.renew(), bar and bar.update(n)))
+        if bar:
+            bar.close()
+        return embedded
+
+    def _embed(self, texts: dict[str, str], vectors: dict) -> None:
+        keys = list(texts)
+        bar = _bar(len(keys), "embedding", self.progress)
+        for start in range(0, len(keys), EMBED_BATCH):
+            batch = keys[start:start + EMBED_BATCH]
+            for key, vector in zip(batch, self.index.embedding([texts[k] for k in batch])):
+                vectors[key] = vector
+            self.lock.renew()
+            if bar:
+                bar.update(len(batch))
+        if bar:
+            bar.close()
+
+    # -- the new state's keyword index, in the local cache ---------------------------------------------------
+    def _save_keywords(self, manifest: Manifest, prev: Manifest, previous: Snapshot | None, fresh) -> None:
+        if previous is not None and previous.state == prev.state:
+            base = previous
+        elif not prev.state:
+            base = None
+        else:
+            saved = self.cache.keywords(prev.state)
+            if saved is None:
+                return  # this replica never loaded the previous state: the first reader builds it
+            from .snapshot import cached_rows
+
+            base = (cached_rows(saved[0]), saved[1])
+        try:
+            rows, table, keywords = derive_keywords(manifest, base, {rid: r.tokens for rid, r in fresh.items()})
+        except KeyError:  # a notice kept from a state this cache lacks: the first reader builds it
+            return
+        self.cache.save_keywords(manifest.state, rows, table, keywords)
+
+    # -- sweeping ------------------------------------------------------------------------------------------
+    def _sweep(self, current: Manifest, journal: list[str], expired: list[str]) -> None:
+        """Delete the records of notices that only expired states (or a dead ingest) refer to."""
+        now, grace = time.time(), self.settings.index_grace_s
+        expired = list(expired) + [s for s, t in current.retired if now - t >= grace]
+        live = [current] + [read_manifest(self.store, s) for s, t in current.retired if now - t < grace]
+        docs = set(journal)
+        gone = []
+        for state in dict.fromkeys(expired):
+            old = read_manifest(self.store, state)
+            if old.state:
+                docs |= {d for d, e in old.notices.items() if current.notices.get(d, Entry("")).record != e.record}
+                gone.append(f"manifest:{state}")
+        for doc in sorted(docs):
+            records = {m.notices[doc].record for m in live if doc in m.notices}
+            held = fetch_records(sorted(records), self.store, self.cache) if records else {}
+            vectors = {v for r in held.values() for v in r.vector_ids}
+            stale_vectors = [v for v in self.store.get("vectors", where={"doc_id": doc})["ids"] if v not in vectors]
+            self.store.delete("vectors", stale_vectors)
+            stale = [r for r in self.store.get("notices", where={"doc_id": doc})["ids"] if r not in records]
+            self.store.delete("notices", stale)
+            self.lock.renew()
+        self.store.delete("state", gone)
