@@ -10,7 +10,7 @@ Action = Literal["added", "changed", "unchanged", "kept", "removed"]
 @dataclass(frozen=True)
 class NoticeChange:
     doc_id: str
-    action: Action  # kept: its file failed this time (or was not re-read), its last indexed version stays
+    action: Action  # kept: its file could not be used this time; its last indexed version stays
     units: int = 0  # units it has in the index now
     embedded: int = 0  # of them, embedded by this ingest
     removed: int = 0  # units that left the index with this change

@@ -68,7 +68,8 @@ class Sync:
             manifest = Manifest.of(entries, prev, self.settings.index_grace_s)
             if manifest.state == prev.state:
                 if entries != prev.notices:  # same content, new source keys: remember them
-                    write_manifest(self.store, replace(prev, notices=entries), switch=False)
+                    write_manifest(self.store, replace(prev, notices=dict(sorted(entries.items()))),
+                                   switch=False)
                 self._sweep(prev, journal, [])
                 if journal:
                     clear_journal(self.store)
@@ -118,8 +119,10 @@ class Sync:
                                         removed=self._units_leaving(old, fresh[rid])))
         for doc in keep:
             if doc not in entries and doc in prev.notices:
-                entries[doc] = prev.notices[doc]
-                changes.append(NoticeChange(doc, "kept", prev.notices[doc].units))
+                old = prev.notices[doc]
+                same = bool(old.source) and sources.get(doc) == old.source  # its files did not change
+                entries[doc] = old
+                changes.append(NoticeChange(doc, "unchanged" if same else "kept", old.units))
         for doc, old in prev.notices.items():
             if doc not in entries:
                 changes.append(NoticeChange(doc, "removed", 0, removed=old.units))
