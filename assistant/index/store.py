@@ -10,6 +10,7 @@ Embedded (``PersistentClient`` under the data dir) by default; ``POLICYQA_CHROMA
 """
 from __future__ import annotations
 
+import atexit
 import errno
 import logging
 import os
@@ -126,6 +127,7 @@ class Store:
                                 "Give the user running policyqa write permission on the data dir, or point "
                                 "POLICYQA_DATA_DIR at a writable folder, and run `policyqa ingest`.")
         copy = Path(tempfile.mkdtemp(prefix="policyqa-readonly-index-"))
+        atexit.register(shutil.rmtree, copy, ignore_errors=True)
         shutil.copytree(index_dir, copy, dirs_exist_ok=True)
         for p in [copy, *copy.rglob("*")]:
             p.chmod(p.stat().st_mode | 0o200)

@@ -17,7 +17,6 @@ import time
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 
-from ..errors import IndexReadOnly
 from .cache import LocalCache
 from .lock import IngestLock
 from .manifest import (Entry, Manifest, clear_journal, read_journal, read_manifest, write_journal,
@@ -25,10 +24,11 @@ from .manifest import (Entry, Manifest, clear_journal, read_journal, read_manife
 from .records import NoticeRecord, content_id, embed_text, encode, make_record
 from .report import IngestReport, NoticeChange
 from .snapshot import Snapshot, derive_keywords, fetch_records
-from .store import Store, writable
+from .store import Store
 
 log = logging.getLogger(__name__)
 EMBED_BATCH = 16
+VECTOR_CHUNK = 64  # units embedded, then written, at a time
 
 
 def _bar(total: int, desc: str, enabled: bool):
@@ -50,11 +50,7 @@ class Sync:
     def run(self, loaded, keep: Collection[str], sources: Mapping[str, str] | None,
             previous: Snapshot | None) -> IngestReport:
         started = time.perf_counter()
-        if not self.store.server and (self.store.read_only or not writable(self.settings.data_dir)):
-            raise IndexReadOnly(f"数据目录 {self.settings.data_dir} 只读，无法导入 / the data dir is read-only: "
-                                "give the user running policyqa write permission on it (or point "
-                                "POLICYQA_DATA_DIR at a writable folder), then run `policyqa ingest` again; "
-                                "questions are still answered from the current index.")
+        self.index.check_writable()
         with IngestLock(self.settings, self.store) as lock:
             self.lock = lock
             self.index.refresh_view()
@@ -156,31 +152,35 @@ class Sync:
             if h not in vectors:
                 texts.setdefault(h, embed_text(r.units[i]))
                 embedded[r.doc_id] = embedded.get(r.doc_id, 0) + 1
-        self._embed(texts, vectors)
-
-        ids = list(missing)
-        bar = _bar(len(ids), "writing index", self.progress and len(ids) >= 1000)
-        self.store.put("vectors", ids,
-                       [{"doc_id": missing[v][0].doc_id, "embed_hash": missing[v][0].embed_hashes[missing[v][1]]}
-                        for v in ids],
-                       embeddings=[vectors[missing[v][0].embed_hashes[missing[v][1]]] for v in ids],
-                       on_batch=lambda n: (self.lock.renew(), bar and bar.update(n)))
+        # Vectors at hand are written first; the rest chunk by chunk as they are embedded (a long
+        # ingest shows its progress, and one that is stopped has kept what it embedded).
+        ready = [v for v in missing if missing[v][0].embed_hashes[missing[v][1]] in vectors]
+        todo = [v for v in missing if missing[v][0].embed_hashes[missing[v][1]] not in vectors]
+        writing = _bar(len(ready), "writing index", self.progress and len(ready) >= 1000)
+        self._put_vectors(ready, missing, vectors, writing)
+        if writing:
+            writing.close()
+        bar = _bar(len(texts), "embedding", self.progress)
+        for start in range(0, len(todo), VECTOR_CHUNK):
+            chunk = todo[start:start + VECTOR_CHUNK]
+            need = list(dict.fromkeys(h for h in (missing[v][0].embed_hashes[missing[v][1]] for v in chunk)
+                                      if h not in vectors))
+            for at in range(0, len(need), EMBED_BATCH):
+                batch = need[at:at + EMBED_BATCH]
+                vectors.update(zip(batch, self.index.embedding([texts[h] for h in batch])))
+                self.lock.renew()
+                if bar:
+                    bar.update(len(batch))
+            self._put_vectors(chunk, missing, vectors, None)
         if bar:
             bar.close()
         return embedded
 
-    def _embed(self, texts: dict[str, str], vectors: dict) -> None:
-        keys = list(texts)
-        bar = _bar(len(keys), "embedding", self.progress)
-        for start in range(0, len(keys), EMBED_BATCH):
-            batch = keys[start:start + EMBED_BATCH]
-            for key, vector in zip(batch, self.index.embedding([texts[k] for k in batch])):
-                vectors[key] = vector
-            self.lock.renew()
-            if bar:
-                bar.update(len(batch))
-        if bar:
-            bar.close()
+    def _put_vectors(self, ids: list[str], missing: dict, vectors: dict, bar) -> None:
+        hashes = [missing[v][0].embed_hashes[missing[v][1]] for v in ids]
+        self.store.put("vectors", ids, [{"doc_id": missing[v][0].doc_id, "embed_hash": h} for v, h in zip(ids, hashes)],
+                       embeddings=[vectors[h] for h in hashes],
+                       on_batch=lambda n: (self.lock.renew(), bar and bar.update(n)))
 
     # -- the new state's keyword index, in the local cache ---------------------------------------------------
     def _save_keywords(self, manifest: Manifest, prev: Manifest, previous: Snapshot | None, fresh) -> None:
