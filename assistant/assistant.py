@@ -18,8 +18,7 @@ from .errors import BadQuestion, NotFound
 from .extractive import ASKS_VALIDITY, ExtractiveAnswerer
 from .guard import figure_problems
 from .index import ClauseIndex, IngestReport
-from .index.sources import source_keys
-from .notices import load_corpus, load_notice, notice_files
+from .index.corpus import ingest_corpus
 from .parsing import clause_number, to_numeral
 from .retrieval import Retriever
 from .settings import Settings, load_settings
@@ -87,18 +86,8 @@ class Assistant:
     def ingest(self, progress: bool = True) -> IngestReport:
         """Parse the notices whose files changed since the last ingest (all of them, or fail without
         touching the index), then sync the index: unchanged files keep their indexed version."""
-        self.index.check_writable()
-        files = notice_files(self.settings.corpus_dir)
-        if len({p.stem for p in files}) < len(files):  # two files, one notice: the loader says what to do
-            loaded, keep, sources = load_corpus(self.settings.corpus_dir), (), None
-        else:
-            keys = source_keys(files)
-            known = self.index.sources()
-            loaded = [load_notice(p) for p in files if known.get(p.stem) != keys[p]]
-            keep = [p.stem for p in files if known.get(p.stem) == keys[p]]
-            sources = {p.stem: keys[p] for p in files}
         current = self._retriever.snapshot if self._retriever is not None else None
-        report = self.index.sync(loaded, keep=keep, progress=progress, sources=sources, previous=current)
+        report = ingest_corpus(self.settings, self.index, previous=current, progress=progress)
         with self._swap:
             self._retriever = None
         return report

@@ -26,7 +26,10 @@ def _assistant():
 
 
 def cmd_ingest(args) -> int:
-    report = _assistant().ingest(progress=not args.quiet)
+    from .index.corpus import ingest_corpus  # the index and the parser only: no answering stack to import
+    from .settings import load_settings
+
+    report = ingest_corpus(load_settings(), progress=not args.quiet)
     print(report.summary())
     return 0
 

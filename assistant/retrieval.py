@@ -9,6 +9,7 @@ vectorised: its cost grows with the units that match, not with a Python loop ove
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -19,6 +20,11 @@ from .types import Hit, Notice, Query, Unit
 RRF_K = 60
 DENSE_CANDIDATES = 40
 KEYWORD_WEIGHT = 1.0
+
+
+@lru_cache(maxsize=100_000)
+def _alias_tokens(alias: str) -> tuple[str, ...]:
+    return tuple(tokenize(alias))
 
 
 @dataclass
@@ -40,7 +46,8 @@ class Retriever:
             if u.kind == "clause":
                 self._clauses.setdefault(u.number, []).append(i)
                 self._clause_of.setdefault((u.doc_id, u.number), u)
-        self._alias_tokens = {t for n in self.notices.values() for a in n.region_aliases for t in tokenize(a)}
+        aliases = {a for n in self.notices.values() for a in n.region_aliases}
+        self._alias_tokens = {t for a in aliases for t in _alias_tokens(a)}
 
     @property
     def state(self) -> str:
