@@ -4,6 +4,7 @@ references, numerals, and follow-ups resolved against the conversation.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import jieba.posseg
 from pypinyin import lazy_pinyin
@@ -48,6 +49,7 @@ def regions_named(text: str, notices: list[Notice]) -> tuple[tuple[str, ...], tu
     return tuple(doc_ids), tuple(names)
 
 
+@lru_cache(maxsize=65536)  # every alias of every notice is compared on each question naming a place
 def _pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text))
 

@@ -268,6 +268,16 @@ def worker_serve(root: Path, n: int) -> dict:
     a = Assistant()
     a.ask(regional[0])
     first = time.perf_counter() - STARTED
+    embed_ms: list[float] = []
+    real_query = a.index.embedding.embed_query
+
+    def timed_query(texts):
+        started = time.perf_counter()
+        out = real_query(texts)
+        embed_ms.append((time.perf_counter() - started) * 1000)
+        return out
+
+    a.index.embedding.embed_query = timed_query
     timings = {}
     for name, qs in (("regional", regional), ("bare", bare)):
         ms = []
@@ -281,9 +291,12 @@ def worker_serve(root: Path, n: int) -> dict:
     anywhere = [any(h.unit.label == clause for h in a.search(re.sub(r"^\S+?[市区]", "", q), k=3))
                 for q, doc, clause in accuracy]
     both = sorted(timings["regional"] + timings["bare"])
+    asked = embed_ms[:len(both)]
+    without = sorted(t - e for t, e in zip(timings["regional"] + timings["bare"], asked))
     return {"first_answer_s": first, "p50": statistics.median(both), "p95": pct(both, 0.95),
             "p95_regional": pct(sorted(timings["regional"]), 0.95), "p95_bare": pct(sorted(timings["bare"]), 0.95),
-            "asks": len(both), "accuracy": sum(found) / len(found), "accuracy_n": len(found),
+            "asks": len(both), "embed_p50": statistics.median(asked), "p95_without_embedding": pct(without, 0.95),
+            "p50_without_embedding": statistics.median(without), "accuracy": sum(found) / len(found), "accuracy_n": len(found),
             "accuracy_bare": sum(anywhere) / len(anywhere), "units": len(a.retriever.units),
             "notices": len(a.retriever.notices), "rss_mb": peak_mb()}
 
@@ -323,13 +336,17 @@ def bench_env(root: Path) -> dict:
             "POLICYQA_TODAY": "2025-06-30"}
 
 
-def wall(args: list[str], root: Path) -> tuple[float, str]:
+def wall(args: list[str], root: Path) -> tuple[tuple[float, float], str]:
+    """(wall seconds, CPU seconds) of a command, and its output. CPU time suffers less than wall time
+    when other work shares the cores."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, env=bench_env(root))
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return seconds, done.stdout
+    return (seconds, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime), done.stdout
 
 
 def du_mb(path: Path) -> float:
@@ -380,19 +397,22 @@ def table(results: list[dict], speed: float) -> str:
     lines = [head, "|" + " --- |" * (len(results) + 2),
              row("full ingest (s)", lambda r: f"{r['ingest']['full']['seconds']:.1f} "
                  f"({r['ingest']['full']['embedding_s']:.1f} embedding, {r['ingest']['full']['real_passages']} real)"),
-             row("ingest, nothing changed: in-process / `policyqa ingest` (s)",
-                 lambda r: f"{r['ingest']['unchanged']['seconds']:.2f} / {r['cli_unchanged_s']:.1f}", "≤ 2"),
+             row("ingest, nothing changed: in-process / `policyqa ingest` wall (CPU) (s)",
+                 lambda r: f"{r['ingest']['unchanged']['seconds']:.2f} / {r['cli_unchanged_s'][0]:.1f} ({r['cli_unchanged_s'][1]:.1f} CPU)", "≤ 2"),
              row("adding one notice (s, of which embedding)", lambda r: f"{r['change']['add']['seconds']:.2f} "
                  f"({r['change']['add']['embedding_s']:.2f}; {r['change']['add']['embedded']} units)", "≤ 5 + embedding"),
              row("changing one clause (s, of which embedding)", lambda r: f"{r['change']['change']['seconds']:.2f} "
                  f"({r['change']['change']['embedding_s']:.2f})", "≤ 5 + embedding"),
              row("removing one notice (s)", lambda r: f"{r['change']['remove']['seconds']:.2f}"),
-             row("`policyqa ingest` after editing one clause (s, wall)", lambda r: f"{r['cli_change_s']:.1f}"),
-             row("cold start to first answer: `policyqa ask` (s, wall)", lambda r: f"{r['cold_ask_s']:.1f}", "≤ 10"),
-             row("… right after another ingest (s)", lambda r: f"{r['cold_ask_after_change_s']:.1f}"),
-             row("… with no local cache, built from Chroma (s)", lambda r: f"{r['cold_ask_no_cache_s']:.1f}"),
+             row("`policyqa ingest` after editing one clause (s, wall)", lambda r: f"{r['cli_change_s'][0]:.1f} ({r['cli_change_s'][1]:.1f} CPU)"),
+             row("cold start to first answer: `policyqa ask` (s, wall)", lambda r: f"{r['cold_ask_s'][0]:.1f} ({r['cold_ask_s'][1]:.1f} CPU)", "≤ 10"),
+             row("… right after another ingest (s)", lambda r: f"{r['cold_ask_after_change_s'][0]:.1f} ({r['cold_ask_after_change_s'][1]:.1f} CPU)"),
+             row("… with no local cache, built from Chroma (s)", lambda r: f"{r['cold_ask_no_cache_s'][0]:.1f} ({r['cold_ask_no_cache_s'][1]:.1f} CPU)"),
              row("first answer in-process, imports included (s)", lambda r: f"{r['serve']['first_answer_s']:.1f}"),
              row("warm ask p50 / p95 (ms)", lambda r: f"{r['serve']['p50']:.0f} / {r['serve']['p95']:.0f}", "p95 ≤ 100"),
+             row("… the question's embedding alone, p50 (ms)", lambda r: f"{r['serve']['embed_p50']:.0f}"),
+             row("… p50 / p95 without the question's embedding (ms)",
+                 lambda r: f"{r['serve']['p50_without_embedding']:.0f} / {r['serve']['p95_without_embedding']:.0f}"),
              row("… p95 naming a region / naming none (ms)",
                  lambda r: f"{r['serve']['p95_regional']:.0f} / {r['serve']['p95_bare']:.0f}"),
              row("peak RSS: ingest / change / serving (MB)", lambda r: f"{r['ingest']['rss_mb']:.0f} / "

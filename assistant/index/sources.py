@@ -6,6 +6,7 @@ unchanged notices cost a thousand file hashes, not a thousand parses.
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cache
 from pathlib import Path
 
@@ -21,16 +22,20 @@ def parser_version() -> str:
 
 
 def source_key(path: Path, siblings: list[Path]) -> str:
+    """`siblings`: the files beside `path` whose name starts with its stem and a dot."""
     digest = hashlib.sha256(parser_version().encode())
-    for p in [path, *sorted(s for s in siblings if s != path and s.name.startswith(f"{path.stem}."))]:
+    for p in [path, *sorted(s for s in siblings if s != path)]:
         digest.update(p.name.encode("utf-8") + b"\0" + p.read_bytes())
     return digest.hexdigest()[:24]
 
 
 def source_keys(files: list[Path]) -> dict[Path, str]:
-    """The key of every notice file (siblings looked up once per folder)."""
-    folders: dict[Path, list[Path]] = {}
-    for f in files:
-        if f.parent not in folders:
-            folders[f.parent] = [p for p in f.parent.iterdir() if p.is_file()]
-    return {f: source_key(f, folders[f.parent]) for f in files}
+    """The key of every notice file; siblings are found through their name prefixes (linear time)."""
+    by_prefix: dict[tuple[Path, str], list[Path]] = {}
+    for folder in {f.parent for f in files}:
+        for entry in os.scandir(folder):
+            if entry.is_file():
+                name = entry.name
+                for at in [i for i, ch in enumerate(name) if ch == "."]:
+                    by_prefix.setdefault((folder, name[:at]), []).append(folder / name)
+    return {f: source_key(f, by_prefix.get((f.parent, f.stem), [])) for f in files}
