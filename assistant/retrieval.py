@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from .index import ClauseIndex, Snapshot
+from .index.snapshot import gc_paused
 from .keywords import expand, tokenize
 from .types import Hit, Notice, Query, Unit
 
@@ -33,6 +34,10 @@ class Retriever:
     snapshot: Snapshot
 
     def __post_init__(self) -> None:
+        with gc_paused():
+            self._build()
+
+    def _build(self) -> None:
         self.units = self.snapshot.units
         self.notices: dict[str, Notice] = self.snapshot.notices
         self.keywords = self.snapshot.keywords
@@ -46,8 +51,7 @@ class Retriever:
             if u.kind == "clause":
                 self._clauses.setdefault(u.number, []).append(i)
                 self._clause_of.setdefault((u.doc_id, u.number), u)
-        aliases = {a for n in self.notices.values() for a in n.region_aliases}
-        self._alias_tokens = {t for a in aliases for t in _alias_tokens(a)}
+        self._alias_tokens = self.snapshot.alias_tokens(_alias_tokens)
 
     @property
     def state(self) -> str:

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import lru_cache
 from pathlib import Path
 
 STARTED = time.perf_counter()
@@ -39,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 POLICYQA = Path(sys.executable).parent / "policyqa"
 
 SEEDS = ("quzhou-2025", "jindong-2025-draft")
-FIRST = "澄枫岚桐榆槐桦柏楠杉芷蘅蕖萍荻苇汀屿澜渚沅湄汶泾漳淇洹岷邛崃峨嵩岱崂琅琊砀汝颍亳"
+FIRST = "澄枫岚桐榆槐桦柏楠杉芷蘅蕖萍荻苇汀屿澜渚沅湄汶泾漳淇洹岷邛崃峨嵩岱崂琅琊砀汝颍亳濂沂淮泗睢郯莒邳兖沭渑洛伊涧瀍濮滑浚邺磁"
 SECOND = "溪川源岭峰阳宁丰平安兴昌和泉湖桥山林江河城原台亭州陵浦阴沙田坪塘港湾谷关渡口坝滩"
 FIGURE = re.compile(r"(\d+(?:\.\d+)?)(?=\s*(?:万元|亿元|千元|元|万|%|％|亩|平方米))")
 # Retrieval accuracy: (seed, topic without region or figures, the clause that answers it)
@@ -112,12 +113,14 @@ def build_corpus(folder: Path, n: int) -> list[dict]:
             for suffix in (".txt", ".meta.json"):
                 shutil.copy(ROOT / "corpus" / f"{seed}{suffix}", folder / f"{seed}{suffix}")
         return []
-    gens = [generated(i, plan_names(n + 1)) for i in range(n)]
+    names = plan_names(n + 1)
+    gens = [generated(i, names) for i in range(n)]
     for g in gens:
         write_notice(folder, g)
     return gens
 
 
+@lru_cache(maxsize=None)
 def plan_names(n: int) -> list[str]:
     forbidden = "".join((ROOT / "corpus" / f"{s}.txt").read_text(encoding="utf-8") for s in SEEDS)
     forbidden += (ROOT / "evals" / "cases.jsonl").read_text(encoding="utf-8")

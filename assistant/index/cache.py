@@ -113,6 +113,18 @@ class LocalCache:
 
         self._write(self.root / "states" / state, fill, folder=True)
 
+    def aliases(self, state: str) -> dict[str, list[str]] | None:
+        try:
+            return json.loads((self.root / "states" / state / "aliases.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def save_aliases(self, state: str, tokens: dict[str, list[str]]) -> None:
+        folder = self.root / "states" / state
+        if folder.is_dir():
+            data = json.dumps(tokens, ensure_ascii=False).encode("utf-8")
+            self._write(folder / "aliases.json", lambda tmp: tmp.write_bytes(data), folder=False)
+
     def prune(self, keep_state: str) -> None:
         """Drop state folders beyond the newest few and notice files no kept state lists, and the
         caches of other code versions. Only ever removes derived files."""

@@ -7,8 +7,10 @@ record did not change), the local cache (notice files, the state's saved keyword
 """
 from __future__ import annotations
 
+import gc
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -38,10 +40,37 @@ class Snapshot:
     rows: dict[str, tuple[str, int, int]]  # doc_id -> (notice record id, first unit, end)
     garbage: int = 0  # vector records Chroma holds beyond this state's (dense search fetches that many more)
     loaded_at: float = field(default_factory=time.time)
+    cache: LocalCache | None = field(default=None, repr=False)
+
+    def alias_tokens(self, tokenize_alias) -> set[str]:
+        """The keyword tokens of every region alias of the state's notices (a question's region is a
+        filter, not a topic). Saved with the state: tokenising thousands of aliases takes a while."""
+        saved = self.cache.aliases(self.state) if self.cache else None
+        aliases = sorted({a for n in self.notices.values() for a in n.region_aliases})
+        if saved is None or set(saved) != set(aliases):
+            saved = {a: list(tokenize_alias(a)) for a in aliases}
+            if self.cache:
+                self.cache.save_aliases(self.state, saved)
+        return {t for tokens in saved.values() for t in tokens}
 
     @cached_property
     def members(self) -> frozenset[str]:
         return frozenset(self.vector_ids)
+
+
+@contextmanager
+def gc_paused():
+    """Build many long-lived objects without the cyclic GC scanning them again and again (a third of
+    the load time at 60,000 units), then move them out of its sight for good (`gc.freeze`): they are
+    freed by reference counting when the state is dropped, and questions no longer pay for scanning them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def fetch_records(record_ids: list[str], store: Store, cache: LocalCache) -> dict[str, NoticeRecord]:
@@ -108,8 +137,12 @@ def cached_rows(rows: list[list]) -> dict[str, tuple[str, int, int]]:
 def load_snapshot(manifest: Manifest, store: Store, cache: LocalCache, previous: Snapshot | None = None,
                   fresh: dict[str, NoticeRecord] | None = None) -> Snapshot:
     """The snapshot of `manifest`'s state (see the module docstring for what is reused)."""
+    with gc_paused():
+        return _load(manifest, store, cache, previous, fresh or {})
+
+
+def _load(manifest, store, cache, previous, fresh) -> Snapshot:
     started = time.perf_counter()
-    fresh = fresh or {}
     reuse = previous.rows if previous is not None else {}
     need = [e.record for d, e in manifest.notices.items()
             if not (d in reuse and reuse[d][0] == e.record) and e.record not in fresh]
@@ -139,4 +172,4 @@ def load_snapshot(manifest: Manifest, store: Store, cache: LocalCache, previous:
     log.info("index state %s loaded: %d notices, %d units (%d notices read) in %.2f s", manifest.state,
              len(notices), len(units), len(need), time.perf_counter() - started)
     return Snapshot(state=manifest.state, notices=notices, units=units, vector_ids=vector_ids,
-                    keywords=keywords, tokens=table, rows=cached_rows(rows))
+                    keywords=keywords, tokens=table, rows=cached_rows(rows), cache=cache)

@@ -26,6 +26,7 @@ from ..settings import Settings
 
 log = logging.getLogger(__name__)
 GET_BATCH = 500  # ids per get/delete: far below SQLite's variable limit
+PAGE = 10_000  # records per read that returns metadata (Chroma fails above 32,766)
 PUT_BATCH = 256  # records per upsert
 DUMMY = [1.0]  # notice and state records carry no meaning in their vector; Chroma needs one
 
@@ -191,14 +192,16 @@ class Store:
                 ids = list(ids)
                 for start in range(0, len(ids), GET_BATCH):
                     self._merge(out, col.get(ids=ids[start:start + GET_BATCH], include=list(include)))
-            else:
+            elif "metadatas" not in include:  # ids (and vectors) of any number of records: one read
+                self._merge(out, col.get(where=where, include=list(include)))
+            else:  # Chroma binds one SQL variable per record whose metadata it returns: pages
                 offset = 0
                 while True:
-                    got = col.get(where=where, include=list(include), limit=GET_BATCH, offset=offset)
+                    got = col.get(where=where, include=list(include), limit=PAGE, offset=offset)
                     self._merge(out, got)
-                    if len(got["ids"]) < GET_BATCH:
+                    if len(got["ids"]) < PAGE:
                         break
-                    offset += GET_BATCH
+                    offset += PAGE
         except Exception as exc:
             raise describe(exc, self.where, self.server) from exc
         return out

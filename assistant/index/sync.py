@@ -137,11 +137,7 @@ class Sync:
         have = set(self.store.get("vectors", ids=list(want))["ids"])
         missing = {vid: ri for vid, ri in want.items() if vid not in have}
         hashes = sorted({r.embed_hashes[i] for r, i in missing.values()})
-        vectors: dict[str, list[float]] = {}
-        for start in range(0, len(hashes), 500):
-            got = self.store.get("vectors", where={"embed_hash": {"$in": hashes[start:start + 500]}},
-                                 include=["metadatas", "embeddings"])
-            vectors.update({m["embed_hash"]: e for m, e in zip(got["metadatas"], got["embeddings"])})
+        vectors = self._reusable(hashes)
         lacking = [h for h in hashes if h not in vectors]
         if lacking:
             vectors.update(self.store.legacy_vectors(lacking))
@@ -175,6 +171,20 @@ class Sync:
         if bar:
             bar.close()
         return embedded
+
+    def _reusable(self, hashes: list[str]) -> dict[str, object]:
+        """Vectors already in the index for these embedded-text hashes. A text may sit in hundreds of
+        notices: find the records by id only (the id ends with the hash), then read one vector per hash."""
+        by_prefix = {h[:16]: h for h in hashes}
+        pick: dict[str, str] = {}
+        for start in range(0, len(hashes), 500):
+            got = self.store.get("vectors", where={"embed_hash": {"$in": hashes[start:start + 500]}})
+            for vid in got["ids"]:
+                h = by_prefix.get(vid.rsplit("@", 1)[-1])
+                if h is not None:
+                    pick.setdefault(h, vid)
+        found = self.store.vectors(list(pick.values()))
+        return {h: found[vid] for h, vid in pick.items() if vid in found}
 
     def _put_vectors(self, ids: list[str], missing: dict, vectors: dict, bar) -> None:
         hashes = [missing[v][0].embed_hashes[missing[v][1]] for v in ids]
