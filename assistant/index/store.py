@@ -157,7 +157,11 @@ class Store:
         with _epoch_lock:
             if self._epoch == _epoch.get(self.path, 0):
                 # not stopped: questions in flight on the old view finish; it goes with its last user
-                SharedSystemClient._identifier_to_system.pop(self.path, None)
+                systems = getattr(SharedSystemClient, "_identifier_to_system", None)
+                if isinstance(systems, dict):
+                    systems.pop(self.path, None)
+                else:  # another chromadb: drop every cached view (they are all reopened on next use)
+                    SharedSystemClient.clear_system_cache()
                 _epoch[self.path] = self._epoch + 1
         self._client = None
 
