@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import bm25s
 import jieba
 import numpy as np
 
 from .types import Unit
 
 jieba.setLogLevel(logging.WARNING)
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s itself is imported where it is used
 
 _PUNCT = re.compile(r"^[\W_]+$")
 # Words that carry no topic in a question: asking words, particles, pronouns.
@@ -209,7 +208,7 @@ K1, B = 1.5, 0.75
 class KeywordIndex:
     """BM25 over units; ``scores`` gives one score per unit, in the order the index was built."""
 
-    def __init__(self, bm25: bm25s.BM25, size: int):
+    def __init__(self, bm25, size: int):  # a bm25s.BM25
         self._bm25 = bm25
         self.size = size
         self.vocabulary = bm25.vocab_dict
@@ -221,6 +220,8 @@ class KeywordIndex:
     @classmethod
     def build(cls, table: TokenTable) -> "KeywordIndex":
         """The same index ``bm25s.BM25().index(token_lists)`` builds, computed with numpy."""
+        import bm25s
+
         n_docs, n_vocab = len(table), len(table.vocab)
         lengths = np.diff(table.offsets)
         avg_len = lengths.mean() if n_docs else 1.0
@@ -249,6 +250,8 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, folder: Path) -> "KeywordIndex":
+        import bm25s
+
         bm25 = bm25s.BM25.load(str(folder), mmap=True)
         return cls(bm25, int(bm25.scores["num_docs"]))
 

@@ -122,3 +122,32 @@ def test_two_app_replicas_follow_an_ingest(chroma, tmp_path):
             proc.terminate()
         for proc in apps:
             proc.wait(timeout=30)
+
+
+def test_ingest_lock_on_a_chroma_server(chroma, tmp_path):
+    """Replicas share no folder: the lock is a lease record in Chroma. A live holder makes a second
+    ingest stop with one line naming it; a holder that died on this host is taken over at once."""
+    from assistant.index.lock import IngestLock
+    from assistant.index.manifest import LOCK
+    from assistant.index.records import pack
+    from assistant.index.store import Store
+    from assistant.settings import load_settings
+
+    corpus = write_corpus(tmp_path / "corpus", "yunling-2026")
+    env = {**os.environ, "POLICYQA_CHROMA_HOST": "127.0.0.1", "POLICYQA_CHROMA_PORT": str(chroma),
+           "POLICYQA_CORPUS": str(corpus), "POLICYQA_DATA_DIR": str(tmp_path / "data"),
+           "POLICYQA_INGEST_WAIT": "1"}
+    settings = load_settings(env)
+    store = Store(settings)
+    with IngestLock(settings, store):
+        busy = subprocess.run([str(BIN / "policyqa"), "ingest"], env=env, capture_output=True, text=True,
+                              timeout=300)
+    assert busy.returncode == 1 and "Traceback" not in busy.stderr
+    assert "another ingest" in busy.stderr and f"pid {os.getpid()}" in busy.stderr
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    store.put("state", [LOCK], [{"body": pack({"host": socket.gethostname(), "pid": int(dead.stdout),
+                                                "since": time.time(), "id": "crashed", "expires": time.time() + 30})}])
+    done = subprocess.run([str(BIN / "policyqa"), "ingest"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "indexed 1 notices" in done.stdout

@@ -21,7 +21,7 @@ from .manifest import LOCK
 from .records import pack, unpack
 from .store import Store, describe
 
-LEASE_S = 60.0
+LEASE_S = 30.0  # renewed every 10 s while the ingest works
 
 
 def _owner() -> dict:

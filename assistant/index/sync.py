@@ -216,7 +216,6 @@ class Sync:
         """Delete the records of notices that only expired states (or a dead ingest) refer to."""
         now, grace = time.time(), self.settings.index_grace_s
         expired = list(expired) + [s for s, t in current.retired if now - t >= grace]
-        live = [current] + [read_manifest(self.store, s) for s, t in current.retired if now - t < grace]
         docs = set(journal)
         gone = []
         for state in dict.fromkeys(expired):
@@ -224,6 +223,9 @@ class Sync:
             if old.state:
                 docs |= {d for d, e in old.notices.items() if current.notices.get(d, Entry("")).record != e.record}
                 gone.append(f"manifest:{state}")
+        if not docs and not gone:
+            return
+        live = [current] + [read_manifest(self.store, s) for s, t in current.retired if now - t < grace]
         for doc in sorted(docs):
             records = {m.notices[doc].record for m in live if doc in m.notices}
             held = fetch_records(sorted(records), self.store, self.cache) if records else {}
