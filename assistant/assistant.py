@@ -6,7 +6,10 @@
 """
 from __future__ import annotations
 
+import functools
 import logging
+import threading
+import time
 from collections.abc import Iterator
 
 from .answer_cache import AnswerCache
@@ -16,8 +19,8 @@ from .errors import BadQuestion, NotFound
 from .extractive import ExtractiveAnswerer
 from .guard import figure_problems
 from .index import ClauseIndex
+from .index.corpus import ingest_corpus
 from .ingest_report import IngestOutcome
-from .notices import load_corpus
 from .parsing import clause_number, to_numeral
 from .retrieval import Retriever, evidence_hits
 from .settings import Settings, load_settings
@@ -56,6 +59,20 @@ def to_messages(history) -> list[Message]:
     return out
 
 
+def pinned(method):
+    """The method works on one index state: every `self.retriever` inside it is the same one."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if getattr(self._local, "retriever", None) is not None:
+            return method(self, *args, **kwargs)
+        self._local.retriever = self.retriever
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._local.retriever = None
+    return wrapper
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None, answerer: Answerer | None = None):
         self.settings = settings or load_settings()
@@ -64,26 +81,24 @@ class Assistant:
         self._answerer = answerer
         self._retriever: Retriever | None = None
         self._catalog: Catalog | None = None
+        self._catalog_of: Retriever | None = None  # the retriever the catalogue was built from
         self.answer_cache = AnswerCache(self.settings.answer_cache_size)
+        self._local = threading.local()  # the retriever a question in this thread is pinned to
+        self._swap = threading.RLock()
+        self._state_checked_at = 0.0
+        self._loading: threading.Thread | None = None
 
     # -- index ----------------------------------------------------------------------------------
     def ingest(self, progress: bool = True) -> IngestOutcome:
-        """Parse every notice in the corpus, then sync the index with the good ones. A rejected
-        notice is reported and its previously indexed version (if any) stays served."""
-        from .ingest_report import file_progress, nothing_indexed
-
-        with file_progress(progress) as on_file:
-            load = load_corpus(self.settings.corpus_dir, max_bytes=self.settings.max_notice_bytes,
-                               progress=on_file)
-        for r in load.rejected:
-            log.info("notice rejected: %s", r.message)
-        if not load.loaded and not self.index.exists():  # nothing usable and nothing to keep: no empty index
-            return IngestOutcome(nothing_indexed(), load.loaded, load.rejected)
-        report = self.index.sync([ln for ln in load.loaded], keep=[r.doc_id for r in load.rejected],
-                                 progress=progress)
-        self._retriever = self._catalog = None
+        """Parse the notices whose files changed since the last ingest, then sync the index with the
+        good ones: unchanged files keep their indexed version, and a rejected notice is reported and
+        its previously indexed version (if any) stays served."""
+        current = self._retriever.snapshot if self._retriever is not None else None
+        outcome = ingest_corpus(self.settings, self.index, previous=current, progress=progress)
+        with self._swap:
+            self._retriever = None
         self.answer_cache.invalidate()
-        return IngestOutcome(report, load.loaded, load.rejected)
+        return outcome
 
     def ensure_index(self, progress: bool = True) -> IngestOutcome | None:
         """Build the index on first use; returns the report when it had to."""
@@ -97,23 +112,71 @@ class Assistant:
 
     @property
     def retriever(self) -> Retriever:
-        if self._retriever is None:
-            self.ensure_index()
-            self._retriever = Retriever(self.index, self.index.snapshot())
-            self._catalog = None
-        return self._retriever
+        """The retriever over the index state in use. Every `index_check_s` seconds a cheap look at the
+        current state; when another process has ingested, the new state loads in the background and
+        replaces this one in one assignment (questions already running finish on the old one)."""
+        pinned_now = getattr(self._local, "retriever", None)
+        if pinned_now is not None:
+            return pinned_now
+        retriever = self._retriever
+        if retriever is None:
+            with self._swap:
+                if self._retriever is None:
+                    self.ensure_index()
+                    self._retriever = Retriever(self.index, self.index.snapshot())
+                    self._state_checked_at = time.monotonic()
+                return self._retriever
+        self._check_state(retriever)
+        return retriever
+
+    @property
+    def index_state(self) -> str:
+        """The id of the index state answers come from (changes with every ingest that changed it)."""
+        return self.retriever.state
+
+    def _check_state(self, retriever: Retriever) -> None:
+        every = self.settings.index_check_s
+        if every < 0 or time.monotonic() - self._state_checked_at < every or self._loading is not None:
+            return
+        self._state_checked_at = time.monotonic()
+        try:
+            state = self.index.state()
+        except Exception as exc:  # the index went away for a moment: keep answering from this state
+            log.warning("cannot check the index state (%s); answering from state %s", exc, retriever.state)
+            return
+        if state and state != retriever.state:
+            with self._swap:
+                if self._loading is None:
+                    self._loading = threading.Thread(target=self._load_state, args=(state, retriever),
+                                                     name="policyqa-index-refresh", daemon=True)
+                    self._loading.start()
+
+    def _load_state(self, state: str, old: Retriever) -> None:
+        started = time.perf_counter()
+        try:
+            new = Retriever(self.index, self.index.snapshot(state, previous=old.snapshot))
+            with self._swap:
+                if self._retriever is old:
+                    self._retriever = new
+            log.info("index state %s in use (was %s; loaded in %.1f s)", state, old.state,
+                     time.perf_counter() - started)
+        except Exception as exc:  # e.g. swept already, or the server is away: try again at the next check
+            log.warning("could not load index state %s (%s); still answering from %s", state, exc, old.state)
+        finally:
+            self._loading = None
 
     @property
     def catalog(self) -> Catalog:
-        """The notices as a catalogue (regions, versions, notes) for the current index state."""
-        if self._catalog is None or self._retriever is None:
-            retriever = self.retriever
-            texts: dict[str, list[str]] = {}
-            for u in retriever.units:
-                texts.setdefault(u.doc_id, []).append(f"{u.heading}\n{u.text}")
-            self._catalog = Catalog(retriever.notices, self.settings.today,
-                                    texts={d: "\n".join(t).lower() for d, t in texts.items()})
-        return self._catalog
+        """The notices as a catalogue (regions, versions, notes) of the index state in use: built once
+        per state, with each notice's text for telling whose topic a word is."""
+        retriever = self.retriever
+        with self._swap:
+            if self._catalog is None or self._catalog_of is not retriever:
+                texts = {d: "\n".join(f"{u.heading}\n{u.text}" for u in retriever.units_of(d)).lower()
+                         for d in retriever.notices}
+                self._catalog = Catalog(retriever.notices, self.settings.today, texts=texts)
+                self._catalog_of = retriever
+            return self._catalog
 
     @property
     def answerer(self) -> Answerer:
@@ -144,10 +207,12 @@ class Assistant:
             raise NotFound(f"没有“{ref}”的政策文件。已收录：{known} / no notice for {ref!r}.")
         return found
 
+    @pinned
     def units(self, doc_id: str) -> list[Unit]:
         notice = self.resolve_notices(doc_id)[0]
         return [u for u in self.retriever.units if u.doc_id == notice.doc_id]
 
+    @pinned
     def clause(self, notice_or_region: str, clause: str) -> tuple[Unit, Notice]:
         """A clause by notice (doc id or region) and number: 十四, （十四）, 第十四条 or 14."""
         number = clause_number(clause)
@@ -160,6 +225,7 @@ class Assistant:
                 return unit, notice
         raise NotFound(f"{notice_or_region} 的政策文件中没有第（{raw}）条 / no clause {raw} in that notice.")
 
+    @pinned
     def search(self, query: str, region: str | None = None, k: int = 5) -> list[Hit]:
         text = clean_question(query, self.settings.max_question_chars)
         if not 1 <= int(k) <= 50:
@@ -175,6 +241,7 @@ class Assistant:
             chosen = tuple(n.doc_id for n in self.resolve_notices(region))
         return understand(question, history, self.catalog, region_doc_ids=chosen, search_text=search_text)
 
+    @pinned
     def _prepare(self, question, history, region):
         """validate → understand → retrieve."""
         text = clean_question(question, self.settings.max_question_chars)
@@ -187,15 +254,9 @@ class Assistant:
         retriever = self.retriever
         hits = retriever.search(query, k=RETRIEVE_K_LIST if query.intent == "list" else RETRIEVE_K)
         hits += evidence_hits(retriever, query, hits)  # "还有效吗": the paragraphs that state the period
-        return query, turns, hits
+        return query, turns, hits, self.catalog
 
     # -- answer cache (assistant/answer_cache.py): ask and ask_stream go through it ---------------
-    @property
-    def index_state(self):
-        """What the index holds, for the answer cache's key. Stand-in until the index exposes a
-        state id of its own (lead: replace): the cache's generation, which every ingest moves."""
-        return self.answer_cache.generation
-
     def _cache_key(self, question, history, region):
         """Validates like asking does (a bad question raises here, before any output)."""
         text = clean_question(question, self.settings.max_question_chars)
@@ -216,30 +277,30 @@ class Assistant:
 
     # -- asking, uncached ------------------------------------------------------------------------
     def _ask(self, question: str, history=None, region: str | None = None) -> Answer:
-        query, turns, hits = self._prepare(question, history, region)
-        return self._checked(self.answerer.answer(query, turns, hits, self.catalog), query, turns, hits)
+        query, turns, hits, catalog = self._prepare(question, history, region)
+        return self._checked(self.answerer.answer(query, turns, hits, catalog), query, turns, hits, catalog)
 
     def _ask_stream(self, question: str, history=None, region: str | None = None) -> Iterator[str | Answer]:
-        query, turns, hits = self._prepare(question, history, region)
+        query, turns, hits, catalog = self._prepare(question, history, region)
         final = None
-        for part in self.answerer.stream(query, turns, hits, self.catalog):
+        for part in self.answerer.stream(query, turns, hits, catalog):
             if isinstance(part, Answer):
                 final = part
             else:
                 yield part
-        checked = self._checked(final, query, turns, hits)
+        checked = self._checked(final, query, turns, hits, catalog)
         if checked is not final:
             yield f"\n\n⚠️ 上述回答未通过数字核验，已替换为：\n{checked.answer}"
         yield checked
 
-    def _checked(self, answer: Answer, query, turns, hits) -> Answer:
+    def _checked(self, answer: Answer, query, turns, hits, catalog: Catalog) -> Answer:
         """The figure check: an answer stating a figure absent from its citations never leaves."""
         problems = figure_problems(answer)
         if not problems:
             return answer
         log.warning("answer failed the figure check (%s); falling back", ", ".join(problems))
         if answer.mode != "extractive" or self.answerer is not self.extractive:
-            fallback = self.extractive.answer(query, turns, hits, self.catalog)
+            fallback = self.extractive.answer(query, turns, hits, catalog)
             if not figure_problems(fallback):
                 fallback.fallback = f"figure check failed: {', '.join(problems)}"
                 return fallback

@@ -28,7 +28,10 @@ def _assistant():
 
 
 def cmd_ingest(args) -> int:
-    outcome = _assistant().ingest(progress=not args.quiet)
+    from .index.corpus import ingest_corpus  # the index and the parser only: no answering stack to import
+    from .settings import load_settings
+
+    outcome = ingest_corpus(load_settings(), progress=not args.quiet)
     print(outcome.summary())
     for rejection in outcome.rejected:  # one line each: the file, what is wrong, what to do
         print(f"policyqa: {rejection.message}", file=sys.stderr)

@@ -21,6 +21,14 @@ class IndexError_(PolicyQAError):
     """The index is missing, corrupt or unreachable."""
 
 
+class IndexBusy(IndexError_):
+    """Another ingest is changing the index: wait for it, then run yours."""
+
+
+class IndexReadOnly(IndexError_):
+    """The data dir cannot be written: the index answers questions but cannot be changed."""
+
+
 class LLMError(PolicyQAError):
     """The configured LLM endpoint failed (timeout, refused key, bad reply)."""
 

@@ -1,21 +1,30 @@
-"""Keyword search: jieba word segmentation + BM25 (bm25s) over the units, built in memory.
+"""Keyword search: jieba word segmentation + BM25 (bm25s) over the units.
 
-Built from the index's units when the assistant starts (a few ms for hundreds of clauses), so
-stateless replicas sharing one Chroma server need no extra files.
+Each unit's tokens are computed once, at ingest, and stored with its notice in the index. The BM25
+index of an index state is built from those tokens (`TokenTable` -> `KeywordIndex.build`, vectorised:
+about a second for 60,000 units) and saved beside the state (`save` / `load`, memory-mapped), so
+start-up loads it instead of re-tokenising or re-indexing anything. Scores are bm25s's own (Lucene
+variant, same formula and float types), so a rebuilt index ranks exactly as `bm25s.BM25.index` would.
 """
 from __future__ import annotations
 
+import hashlib
+import inspect
+import json
 import logging
+import math
 import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-import bm25s
 import jieba
 import numpy as np
 
 from .types import Unit
 
 jieba.setLogLevel(logging.WARNING)
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s itself is imported where it is used
 
 _PUNCT = re.compile(r"^[\W_]+$")
 # Words that carry no topic in a question: asking words, particles, pronouns.
@@ -99,18 +108,156 @@ def unit_tokens(unit: Unit) -> list[str]:
     return tokenize(f"{unit.heading}\n{unit.heading}\n{unit.section}\n{unit.text}")
 
 
-class KeywordIndex:
-    """BM25 over units; ``scores`` gives one score per unit, aligned with ``units``."""
+@cache
+def tokenizer_version() -> str:
+    """Changes whenever the tokens of a unit could change: the stored tokens are then recomputed."""
+    parts = [jieba.__version__, " ".join(sorted(STOPWORDS)), _PUNCT.pattern,
+             inspect.getsource(tokenize), inspect.getsource(unit_tokens)]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:12]
 
-    def __init__(self, units: list[Unit]):
-        self.units = units
-        self._bm25 = bm25s.BM25()
-        corpus = [unit_tokens(u) for u in units]
-        self.vocabulary = {tok for toks in corpus for tok in toks}
-        self._bm25.index(corpus, show_progress=False)
+
+@dataclass(frozen=True)
+class TokenTable:
+    """Every unit's tokens as ids into one vocabulary: ``ids[offsets[i]:offsets[i + 1]]`` is unit i."""
+
+    vocab: tuple[str, ...]
+    ids: np.ndarray  # int32
+    offsets: np.ndarray  # int64, one more than there are units
+
+    @classmethod
+    def from_lists(cls, token_lists: list[list[str]], vocab: tuple[str, ...] = ()) -> "TokenTable":
+        """Token lists mapped onto `vocab`, extended with the tokens it lacks."""
+        index = {t: i for i, t in enumerate(vocab)}
+        words = list(vocab)
+        flat: list[int] = []
+        for tokens in token_lists:
+            for t in tokens:
+                i = index.get(t)
+                if i is None:
+                    i = index[t] = len(words)
+                    words.append(t)
+                flat.append(i)
+        offsets = np.zeros(len(token_lists) + 1, dtype=np.int64)
+        np.cumsum([len(t) for t in token_lists], out=offsets[1:])
+        return cls(tuple(words), np.asarray(flat, dtype=np.int32), offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def rows(self, start: int, end: int) -> "TokenTable":
+        """Units start..end-1, same vocabulary."""
+        lo, hi = int(self.offsets[start]), int(self.offsets[end])
+        return TokenTable(self.vocab, self.ids[lo:hi], self.offsets[start:end + 1] - lo)
+
+    def tokens(self, i: int) -> list[str]:
+        return [self.vocab[j] for j in self.ids[self.offsets[i]:self.offsets[i + 1]]]
+
+    @classmethod
+    def concat(cls, parts: list["TokenTable"]) -> "TokenTable":
+        """Parts in order, on one vocabulary: the longest part vocabulary that every other part's is a
+        prefix of is kept as is (the common case: slices of one table), other parts are mapped onto it."""
+        if not parts:
+            return cls((), np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
+        base = max((p.vocab for p in parts), key=len)
+        vocab = list(base)
+        index: dict[str, int] | None = None
+        ids, lengths = [], []
+        for part in parts:
+            if part.vocab is base or part.vocab == base[:len(part.vocab)]:
+                ids.append(part.ids)
+            else:
+                if index is None:
+                    index = {t: i for i, t in enumerate(vocab)}
+                remap = np.empty(len(part.vocab), dtype=np.int32)
+                for j, t in enumerate(part.vocab):
+                    i = index.get(t)
+                    if i is None:
+                        i = index[t] = len(vocab)
+                        vocab.append(t)
+                    remap[j] = i
+                ids.append(remap[part.ids])
+            lengths.append(np.diff(part.offsets))
+        offsets = np.zeros(sum(len(x) for x in lengths) + 1, dtype=np.int64)
+        if lengths:
+            np.cumsum(np.concatenate(lengths), out=offsets[1:])
+        return cls(tuple(vocab), np.concatenate(ids).astype(np.int32, copy=False), offsets)
+
+    def compacted(self) -> "TokenTable":
+        """The same table without vocabulary entries no unit uses (after notices left the index)."""
+        used = np.bincount(self.ids, minlength=len(self.vocab)) > 0
+        if used.all():
+            return self
+        remap = np.cumsum(used, dtype=np.int64) - 1
+        vocab = tuple(t for t, u in zip(self.vocab, used) if u)
+        return TokenTable(vocab, remap[self.ids].astype(np.int32), self.offsets)
+
+    def save(self, folder: Path) -> None:
+        np.save(folder / "token_ids.npy", self.ids)
+        np.save(folder / "token_offsets.npy", self.offsets)
+        (folder / "token_vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "TokenTable":
+        vocab = tuple(json.loads((folder / "token_vocab.json").read_text(encoding="utf-8")))
+        return cls(vocab, np.load(folder / "token_ids.npy"), np.load(folder / "token_offsets.npy"))
+
+
+# bm25s's defaults (method "lucene"), which the index has always used.
+K1, B = 1.5, 0.75
+
+
+class KeywordIndex:
+    """BM25 over units; ``scores`` gives one score per unit, in the order the index was built."""
+
+    def __init__(self, bm25, size: int):  # a bm25s.BM25
+        self._bm25 = bm25
+        self.size = size
+        self.vocabulary = bm25.vocab_dict
+
+    @classmethod
+    def from_units(cls, units: list[Unit]) -> "KeywordIndex":
+        return cls.build(TokenTable.from_lists([unit_tokens(u) for u in units]))
+
+    @classmethod
+    def build(cls, table: TokenTable) -> "KeywordIndex":
+        """The same index ``bm25s.BM25().index(token_lists)`` builds, computed with numpy."""
+        import bm25s
+
+        n_docs, n_vocab = len(table), len(table.vocab)
+        lengths = np.diff(table.offsets)
+        avg_len = lengths.mean() if n_docs else 1.0
+        # one entry per (unit, token) with its count, sorted by token then unit (CSC order)
+        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        keys, tf = np.unique(table.ids.astype(np.int64) * max(n_docs, 1) + doc_of, return_counts=True)
+        vocab_idx, doc_idx = np.divmod(keys, max(n_docs, 1))
+        df = np.bincount(vocab_idx, minlength=n_vocab)
+        idf = np.zeros(n_vocab, dtype=np.float32)
+        for token, count in enumerate(df.tolist()):
+            if count:
+                idf[token] = math.log(1 + (n_docs - count + 0.5) / (count + 0.5))
+        tfc = tf.astype(np.float32) / (K1 * ((1 - B) + B * lengths[doc_idx] / avg_len) + tf.astype(np.float32))
+        data = (idf[vocab_idx] * tfc).astype(np.float32)
+        indptr = np.zeros(n_vocab + 1, dtype=np.int64)
+        np.cumsum(df, out=indptr[1:])
+        bm25 = bm25s.BM25()
+        bm25.scores = {"data": data, "indices": doc_idx.astype(np.int32), "indptr": indptr, "num_docs": n_docs}
+        bm25.vocab_dict = {t: i for i, t in enumerate(table.vocab) if df[i]}
+        bm25.unique_token_ids_set = set(bm25.vocab_dict.values())
+        bm25.nonoccurrence_array = None
+        return cls(bm25, n_docs)
+
+    def save(self, folder: Path) -> None:
+        self._bm25.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> "KeywordIndex":
+        import bm25s
+
+        bm25 = bm25s.BM25.load(str(folder), mmap=True)
+        return cls(bm25, int(bm25.scores["num_docs"]))
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         known = [t for t in query_tokens if t in self.vocabulary]
         if not known:
-            return np.zeros(len(self.units), dtype=np.float32)
+            return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)

@@ -107,9 +107,14 @@ def load_corpus(corpus_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES, progress=N
     `progress`, if given, is called with (done, total, path) after each file.
     """
     files = notice_files(Path(corpus_dir))
+    return load_files(files, files, max_bytes, progress)
+
+
+def load_files(files: list[Path], folder: list[Path], max_bytes: int = DEFAULT_MAX_BYTES, progress=None) -> CorpusLoad:
+    """These files of the folder (`folder`: all of its notice files, to tell two files of one notice)."""
     load = CorpusLoad()
     by_id: dict[str, list[Path]] = {}
-    for p in files:
+    for p in folder:
         by_id.setdefault(p.stem, []).append(p)
     for i, path in enumerate(files, 1):
         doc_id = path.stem

@@ -1,19 +1,32 @@
 """Hybrid retrieval: dense (Chroma + e5) and keyword (jieba + BM25) rankings fused by reciprocal rank
 fusion, restricted to the notices of the regions a question names; explicit clause references
 (第十四条) are looked up directly and ranked first.
+
+A `Retriever` answers from one index state (its `Snapshot`): the keyword index, the units and the
+dense candidates all belong to that state, so a question never mixes two. The work per question is
+vectorised: its cost grows with the units that match, not with a Python loop over the corpus.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
 
 from .index import ClauseIndex, Snapshot
-from .keywords import KeywordIndex, expand, tokenize
-from .types import Hit, Notice, Query, Unit
+from .index.snapshot import gc_paused
+from .keywords import expand, tokenize
+from .types import RESTART_BASE, Hit, Notice, Query, Unit
 
 RRF_K = 60
 DENSE_CANDIDATES = 40
 KEYWORD_WEIGHT = 1.0
+
+
+@lru_cache(maxsize=100_000)
+def _alias_tokens(alias: str) -> tuple[str, ...]:
+    return tuple(tokenize(alias))
 
 
 @dataclass
@@ -22,38 +35,90 @@ class Retriever:
     snapshot: Snapshot
 
     def __post_init__(self) -> None:
+        with gc_paused():
+            self._build()
+
+    def _build(self) -> None:
         self.units = self.snapshot.units
         self.notices: dict[str, Notice] = self.snapshot.notices
+        self.keywords = self.snapshot.keywords
         self.by_id: dict[str, Unit] = {u.unit_id: u for u in self.units}
-        self.keywords = KeywordIndex(self.units)
-        self._alias_tokens = {t for n in self.notices.values() for a in n.region_aliases for t in tokenize(a)}
+        self.row: dict[str, int] = {u.unit_id: i for i, u in enumerate(self.units)}
+        self._doc_index = {d: i for i, d in enumerate(self.notices)}
+        self._unit_doc = np.asarray([self._doc_index[u.doc_id] for u in self.units], dtype=np.int32)
+        self._by_doc: dict[str, list[Unit]] = {}
+        for u in self.units:
+            self._by_doc.setdefault(u.doc_id, []).append(u)
+        self._clauses: dict[int, list[int]] = {}
+        self._clause_of: dict[tuple[str, int], Unit] = {}
+        for i, u in enumerate(self.units):
+            if u.kind == "clause":
+                self._clauses.setdefault(u.number, []).append(i)
+                self._clause_of.setdefault((u.doc_id, u.number), u)
+                if u.number >= RESTART_BASE:  # （四） of a section whose numbering restarts: also plain 4
+                    self._clauses.setdefault(u.number % RESTART_BASE, []).append(i)
+        self._alias_tokens = self.snapshot.alias_tokens(_alias_tokens)
+
+    @property
+    def state(self) -> str:
+        return self.snapshot.state
+
+    def units_of(self, doc_id: str) -> list[Unit]:
+        """A notice's units, in order."""
+        return self._by_doc.get(doc_id, [])
 
     def query_tokens(self, text: str) -> list[str]:
         """Keyword tokens of a question, without region names (the region is a filter, not a topic)."""
         return expand([t for t in tokenize(text) if t not in self._alias_tokens])
 
+    def _allowed(self, doc_ids: tuple[str, ...]) -> np.ndarray | None:
+        """Per unit: inside the question's notices (None: all are)."""
+        if not doc_ids:
+            return None
+        docs = np.zeros(len(self._doc_index), dtype=bool)
+        docs[[self._doc_index[d] for d in doc_ids if d in self._doc_index]] = True
+        return docs[self._unit_doc]
+
     def search(self, query: Query, k: int = 5) -> list[Hit]:
-        allowed = set(query.doc_ids or self.notices)
+        allowed = self._allowed(query.doc_ids)
         fused: dict[str, float] = {}
         dense_rank: dict[str, int] = {}
         keyword_rank: dict[str, int] = {}
 
         vector = self.index.embedding.embed_query([query.search_text])[0]
-        for rank, (uid, _dist) in enumerate(self.index.query(vector, DENSE_CANDIDATES, query.doc_ids), 1):
+        dense = self.index.query(vector, DENSE_CANDIDATES, query.doc_ids, self.snapshot)
+        for rank, (uid, _dist) in enumerate(dense, 1):
             dense_rank[uid] = rank
             fused[uid] = fused.get(uid, 0.0) + 1.0 / (RRF_K + rank)
 
+        # Keyword ranks of every matching unit, in the order a full sort gives (ties included). Only
+        # the best `k + len(dense)` can reach the top k on their keyword score alone; the dense
+        # candidates and the clauses referred to get their keyword rank wherever it is.
         scores = self.keywords.scores(self.query_tokens(query.search_text))
-        order = [i for i in scores.argsort()[::-1] if scores[i] > 0 and self.units[i].doc_id in allowed]
-        for rank, i in enumerate(order, 1):
+        order = scores.argsort()[::-1]
+        keep = scores[order] > 0
+        if allowed is not None:
+            keep &= allowed[order]
+        order = order[keep]
+        rank_of = {int(i): r for r, i in enumerate(order[:k + len(dense)].tolist(), 1)}
+        referred = [i for n in query.clause_numbers for i in self._clauses.get(n, ())]
+        others = [self.row[uid] for uid in dense_rank if uid in self.row] + referred
+        if others and len(order) > len(rank_of):
+            position = np.zeros(len(self.units), dtype=np.int64)
+            position[order] = np.arange(1, len(order) + 1)
+            for i in others:
+                if position[i]:
+                    rank_of.setdefault(i, int(position[i]))
+        for i, rank in sorted(rank_of.items(), key=lambda kv: kv[1]):
             uid = self.units[i].unit_id
             keyword_rank[uid] = rank
             fused[uid] = fused.get(uid, 0.0) + KEYWORD_WEIGHT / (RRF_K + rank)
 
         for n in query.clause_numbers:  # explicit references outrank everything
-            for u in self.units:
-                if u.doc_id in allowed and u.answers_to(n):
-                    fused[u.unit_id] = fused.get(u.unit_id, 0.0) + 1.0
+            for i in self._clauses.get(n, ()):
+                if allowed is None or allowed[i]:
+                    uid = self.units[i].unit_id
+                    fused[uid] = fused.get(uid, 0.0) + 1.0
 
         ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:k]
         return [Hit(unit=self.by_id[uid], notice=self.notices[self.by_id[uid].doc_id], score=score,
@@ -61,7 +126,7 @@ class Retriever:
                 for uid, score in ranked if uid in self.by_id]
 
     def unit(self, doc_id: str, number: int) -> Unit | None:
-        return next((u for u in self.units if u.doc_id == doc_id and u.kind == "clause" and u.number == number), None)
+        return self._clause_of.get((doc_id, number))
 
 
 # What an intent needs beside the units that match the topic: the paragraphs that state a notice's period
@@ -87,8 +152,8 @@ def evidence_hits(retriever: Retriever, query: Query, hits: list[Hit]) -> list[H
     notices = list(dict.fromkeys(h.unit.doc_id for h in hits)) or list(query.doc_ids)
     scope = set(query.doc_ids or notices)
     candidates = []
-    for u in retriever.units:
-        if u.doc_id not in scope or u.doc_id not in notices or u.unit_id in have or u.kind not in EVIDENCE_KINDS:
+    for u in (u for d in notices if d in scope for u in retriever.units_of(d)):
+        if u.unit_id in have or u.kind not in EVIDENCE_KINDS:
             continue
         if query.intent == "validity" and u.kind == "clause" and not re.search(r"有效期|起施行|之日起|截止|截至", u.text):
             continue

@@ -66,6 +66,9 @@ class Settings:
     chroma_host: str = ""  # empty: embedded PersistentClient under data_dir
     chroma_port: int = 8000
     collection: str = "policyqa_units"
+    index_check_s: float = 2.0  # how often a running assistant looks for a newer index state (<0: never)
+    index_grace_s: float = 600.0  # how long a replaced index state stays readable for replicas pinned to it
+    ingest_wait_s: float = 60.0  # how long an ingest waits for another one to finish before giving up
     max_question_chars: int = 2000
     answer_cache_size: int = 2048  # answers kept in memory for repeated questions; 0 = no cache
     today: date = field(default_factory=date.today)
@@ -133,6 +136,9 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         data_dir=Path(env.get("POLICYQA_DATA_DIR") or PROJECT_ROOT / "data").expanduser(),
         chroma_host=env.get("POLICYQA_CHROMA_HOST", "").strip(),
         chroma_port=_int(env, "POLICYQA_CHROMA_PORT", 8000),
+        index_check_s=_float(env, "POLICYQA_INDEX_CHECK_S", 2.0),
+        index_grace_s=_float(env, "POLICYQA_INDEX_GRACE_S", 600.0),
+        ingest_wait_s=_float(env, "POLICYQA_INGEST_WAIT", 60.0),
         max_question_chars=_int(env, "POLICYQA_MAX_QUESTION_CHARS", 2000),
         answer_cache_size=_int(env, "POLICYQA_ANSWER_CACHE", 2048),
         today=today,

@@ -12,6 +12,8 @@ one that names only a new topic keeps the region, and a refused place stays refu
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
 import jieba.posseg
 from pypinyin import lazy_pinyin
 
@@ -116,6 +118,7 @@ def clause_numbers(text: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=65536)  # every alias of every notice is compared on each question naming a place
 def _pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text))
 
