@@ -31,7 +31,7 @@ def cmd_ingest(args) -> int:
     from .index.corpus import ingest_corpus  # the index and the parser only: no answering stack to import
     from .settings import load_settings
 
-    outcome = ingest_corpus(load_settings(), progress=not args.quiet)
+    outcome = ingest_corpus(load_settings(), progress=not args.quiet, reread=args.all)
     print(outcome.summary())
     for rejection in outcome.rejected:  # one line each: the file, what is wrong, what to do
         print(f"policyqa: {rejection.message}", file=sys.stderr)
@@ -236,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("ingest", help="(re)build the index from the corpus folder, embedding only what changed")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--all", action="store_true",
+                   help="read every file again and print each notice's summary (only what changed is written)")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("inspect", help="show how one notice file is parsed (its tree and metadata), without indexing")

@@ -32,6 +32,12 @@ class IngestOutcome:
 
     def summary(self) -> str:
         lines = [notice_line(ln) for ln in self.loaded]
+        parsed = {ln.notice.doc_id for ln in self.loaded}
+        for change in getattr(self.index, "changes", ()):  # the notices not read again: their files did not change
+            if change.doc_id not in parsed and change.action in ("unchanged", "kept"):
+                state = "未改动，未重新解析 / unchanged" if change.action == "unchanged" else \
+                    "本次未能读取，继续提供上次收录的版本 / kept"
+                lines.append(f"{change.doc_id}：{state}（{change.units} 个单元 / units）")
         lines.append(self.index.summary())
         if self.rejected:
             lines.append(f"rejected {len(self.rejected)} file(s) / {len(self.rejected)} 个文件未收录"

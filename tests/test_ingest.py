@@ -148,7 +148,7 @@ def test_cli_ingest_summary_and_exit_status(indexed, tmp_path):
     shutil.copytree(indexed.corpus_dir, corpus)
     shutil.copytree(indexed.data_dir, tmp_path / "data")
     env = {"POLICYQA_CORPUS": str(corpus), "POLICYQA_DATA_DIR": str(tmp_path / "data")}
-    ok = run("ingest", "-q", env=env)
+    ok = run("ingest", "-q", "--all", env=env)  # every file read again: every notice summarised
     assert ok.returncode == 0 and ok.stderr == ""
     assert "qingshanhu-nev-draft.txt" in ok.stdout and "条款 15/15" in ok.stdout and "（征求意见稿）" in ok.stdout
     assert "按段落" not in ok.stdout and "index up to date" in ok.stdout
@@ -159,7 +159,7 @@ def test_cli_ingest_summary_and_exit_status(indexed, tmp_path):
     lines = bad.stderr.strip().splitlines()
     assert len(lines) == 2 and any("gbk.txt" in l and "iconv" in l for l in lines)
     assert any("big.txt" in l and "上限 1.0 MB" in l for l in lines)
-    assert "qingshanhu-nev-draft.txt" in bad.stdout  # the good notices are still indexed and summarised
+    assert "qingshanhu-nev-draft：未改动" in bad.stdout  # the good notices are still indexed and listed
 
 
 def test_cli_inspect_shows_the_tree_without_indexing(tmp_path):

@@ -21,16 +21,17 @@ log = logging.getLogger(__name__)
 
 
 def ingest_corpus(settings: Settings, index: ClauseIndex | None = None, previous: Snapshot | None = None,
-                  progress: bool = True) -> IngestOutcome:
-    """Parse the notices whose files changed since the last ingest, then sync the index: unchanged
-    files keep their indexed version, and so does a file rejected this time."""
+                  progress: bool = True, reread: bool = False) -> IngestOutcome:
+    """Parse the notices whose files changed since the last ingest (every file with `reread`), then
+    sync the index: unchanged notices keep their indexed version, and so does a file rejected this time.
+    The index writes only what changed either way."""
     index = index or ClauseIndex(settings)
     index.check_writable()
     files = notice_files(settings.corpus_dir)
     keys = source_keys(files)
     known = index.sources()
     shared = {p.stem for p in files if sum(q.stem == p.stem for q in files) > 1}  # two files, one notice
-    changed = [p for p in files if p.stem in shared or known.get(p.stem) != keys[p]]
+    changed = [p for p in files if reread or p.stem in shared or known.get(p.stem) != keys[p]]
     with file_progress(progress) as on_file:
         load = load_files(changed, files, max_bytes=settings.max_notice_bytes, progress=on_file)
     for r in load.rejected:
