@@ -31,6 +31,7 @@ from .types import RESTART_BASE, Amount, Answer, Citation, Hit, Message, Note, N
 NOT_FOUND_BELOW = 0.4  # share of the question's (weighted) topic words a unit must contain
 SECOND_REGION_RATIO = 0.8  # with no region named, a second notice answers too when it scores this close
 FIGURE_SENTENCE_RATIO = 0.8  # a sentence with a figure may stand in for a closer one without
+FIGURE_UNIT_RATIO = 0.75  # a unit that gives the figure may stand in for a closer one that does not
 CLOSE_SECOND_RATIO = 0.9  # a second sentence this close to the best is quoted too
 CLOSE_SECOND_MIN = 0.3
 CONTEXT_WEIGHT = 0.5  # the conversation's topic counts half as much as the turn's own words
@@ -132,6 +133,13 @@ def figure_near_topic(sentence: str, terms, units: tuple[str, ...] = ()) -> bool
     return False
 
 
+def _period_strength(text: str) -> int:
+    """2: states the period (有效期至…, 自…起施行, 全年实施有效); 1: a deadline (截止); 0: mentions it."""
+    if re.search(r"有效期(?:至|为|到|[一二三四五六七八九十\d])|起施行|起实施|起执行|全年实施有效", text):
+        return 2
+    return 1 if re.search(r"截止|截至", text) else 0
+
+
 def _covers(word: str, parts: list[str]) -> bool:
     """Whether the parts, found inside the word, cover every one of its characters."""
     seen = set()
@@ -190,6 +198,7 @@ APPLY_FOLLOWS = 2  # … or come within this many sentences after the one that i
 NOT_QUALIFIED = "按您说的情况，达不到文件规定的条件，不符合；文件规定如下。"
 RESPECTIVELY_FILLER = frozenset({"对", "和", "及", "与", "给予", "“", "”"})
 ITEM_HEADER_MAX = 30  # an item's first line this short is a header its sub-items are read under
+ITEM_HEADING_MAX = 20  # … or, when longer, its first sentence this short ("1.研发费用增量补助。")
 CASE_OPENS = re.compile(r"^(?:对|凡|其中|另外)")
 # The thing an enumerated element is about: "燃油车" in "燃油车最高补贴1.3万元/辆".
 ELEMENT_SUBJECT = re.compile(r"^(?:对|给予|其中)?(?P<subject>[^\d，、；。（）()“”]{2,12}?)(?=最高|最多|最低|每|按|补贴|补助|奖励|资助|给予|\d)")
@@ -378,9 +387,21 @@ def item_headers(unit: Unit, offset: int, sentence: str) -> list[str]:
     for item in sorted((i for i in unit.items if i.start <= offset < i.end and not i.label.endswith("款")),
                        key=lambda i: i.start - i.end):
         first = unit.text[item.start:item.end].split("\n", 1)[0].strip()
-        if first and first != sentence and not sentence.startswith(first) and len(first) <= ITEM_HEADER_MAX:
+        if len(first) > ITEM_HEADER_MAX:  # "1.研发费用增量补助。对上年度…": its heading sentence
+            head = re.split(r"(?<=[。：:])", first, maxsplit=1)[0]
+            first = head if len(head) <= ITEM_HEADING_MAX and head != first else ""
+        if first and first != sentence and not sentence.startswith(first):
             out.append(first)
     return out
+
+
+def _same_item(unit: Unit, a: int, b: int) -> bool:
+    """Whether two offsets of a unit's text sit in one item (or one item holds the other's), or
+    either sits in none: a second sentence from a sibling item (（2） beside （1）) is another fact."""
+    x, y = unit.item_at(a), unit.item_at(b)
+    if x is None or y is None:
+        return True
+    return (x.start <= y.start and y.end <= x.end) or (y.start <= x.start and x.end <= y.end)
 
 
 def sentences(text: str) -> list[str]:
@@ -551,7 +572,7 @@ class ExtractiveAnswerer(Answerer):
             own = [coverage(part, s) for s in sents]
             for i in usable:
                 if i != top and raw[i] >= CLOSE_SECOND_RATIO * raw[top] and raw[i] > CLOSE_SECOND_MIN \
-                        and own[i] >= CLOSE_SECOND_RATIO * own[top] \
+                        and own[i] >= CLOSE_SECOND_RATIO * own[top] and _same_item(hit.unit, starts[i], starts[top]) \
                         and (figs[i] or not figure) and not (picked_fit and fits[i] != 1):
                     keep.add(i)
         chosen = sorted(keep)[:MAX_SENTENCES]
@@ -579,6 +600,14 @@ class ExtractiveAnswerer(Answerer):
                 close = named or other.score >= SECOND_REGION_RATIO * best.score
                 if close and other.unit_coverage >= NOT_FOUND_BELOW and (other.has_figure or not query.wants_figure):
                     picked.append(other)
+        if query.wants_figure and not best.has_figure:  # a unit nearly as close that gives the figure answers
+            alt = next((c for c in choices[1:] if c.has_figure and c.notice.doc_id == best.notice.doc_id
+                        and c.score >= FIGURE_UNIT_RATIO * best.score
+                        and (c.unit_coverage >= CLOSE_SECOND_RATIO * best.unit_coverage  # as much about it
+                             or any(condition_fit(s, query.conditions) > 0 for s in c.sentences))), None)
+            if alt is not None:
+                picked = [alt] + [c for c in picked[1:] if c is not alt]
+                best = alt
         if query.wants_figure and not best.has_figure and len(picked) == 1:
             return self._no_figure(best, hits, catalog, query)
         picked = [c for c in picked if c.has_figure or not query.wants_figure] or picked
@@ -723,10 +752,13 @@ class ExtractiveAnswerer(Answerer):
                     picked.append(max(topical, key=lambda c: c.score))
             stated = [h for h in mine if h.unit.kind in ("closing", "clause", "section_intro")
                       and PERIOD_WORDS.search(h.unit.text)]
-            # the sentence that names the period outright first: 有效期/截止 with a date, then 起施行
-            stated = max(stated, default=None, key=lambda h: (bool(re.search(r"有效期|截止|截至", h.unit.text)),
-                                                              bool(re.search(r"\d{4}\s*年", h.unit.text)),
-                                                              coverage(list(query.topic), h.unit.text)))
+            # the unit on what the question names beyond the notice (a deadline: 截止), else the one
+            # that states the period outright (有效期至…, 自…起施行), then one with a date
+            deadline = "deadline" in query.fields  # "截止到哪天": the deadline before the period
+            stated = max(stated, default=None, key=lambda h: (coverage(topic, h.unit.text) >= 0.5 if topic else False,
+                                                              (_period_strength(h.unit.text) == 1) if deadline else 0,
+                                                              _period_strength(h.unit.text),
+                                                              bool(re.search(r"\d{4}\s*年", h.unit.text))))
             if stated:
                 said = [s for s in sentences(stated.unit.text) if PERIOD_WORDS.search(s)]
                 picked.append(_Choice(stated, 1.0, 1.0, said, False))
@@ -897,7 +929,8 @@ class ExtractiveAnswerer(Answerer):
         several = len({c.notice.doc_id for c in picked}) > 1 if several_label is None else several_label
         for c in picked:
             unit, notice = c.unit, c.notice
-            quote = "".join(self._with_headers(c, k, focus(s, query) if query else s)
+            said: set[str] = set()
+            quote = "".join(self._with_headers(c, k, focus(s, query) if query else s, said)
                             for k, s in enumerate(c.sentences))
             quote = quote[len(unit.label):] if unit.clause and quote.startswith(unit.label) else quote
             prefix = f"{notice.region}：" if several else ""
@@ -912,12 +945,14 @@ class ExtractiveAnswerer(Answerer):
                       notes=catalog.notes_for_all(c.notice for c in picked))
 
     @staticmethod
-    def _with_headers(choice: _Choice, k: int, text: str) -> str:
-        """A quoted sentence with the item headers it depends on, unless already quoted before it."""
+    def _with_headers(choice: _Choice, k: int, text: str, said: set[str]) -> str:
+        """A quoted sentence with the item headers it depends on, each once in the quote."""
         if k >= len(choice.starts):
             return text
         before = "".join(choice.sentences[:k])
-        heads = [h for h in item_headers(choice.unit, choice.starts[k], choice.sentences[k]) if h not in before]
+        heads = [h for h in item_headers(choice.unit, choice.starts[k], choice.sentences[k])
+                 if h not in before and h not in said]
+        said.update(heads)
         return "".join(heads) + text
 
     @staticmethod

@@ -24,7 +24,7 @@ NoticeStatus = Literal["final", "draft"]
 NoteKind = Literal["draft", "ended", "repealed", "version", "scope"]
 Intent = Literal["figure", "list", "yes_no", "who", "how_to_apply", "validity", "clause_lookup", "metadata",
                  "about"]
-MetaField = Literal["doc_number", "published", "issuer", "repeals", "interpreter", "title"]
+MetaField = Literal["doc_number", "published", "issuer", "repeals", "interpreter", "title", "deadline"]
 
 
 @dataclass(frozen=True)

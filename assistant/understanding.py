@@ -55,14 +55,15 @@ ASKS_FIELD = (
 )
 # Intents, tried in this order; the first that matches wins (a clause lookup needs no topic).
 ASKS_VALIDITY = re.compile(r"还有效|有效期|是否有效|有效吗|仍然?有效|失效|过期|到期|实施期|期限|还能申请|现在还|"
-                           r"正式文件|正式发布|正式的|正式出台|出台了吗|发布了吗|印发了吗|定稿|征求意见|哪一年实施|什么时候实施|哪年实施|什么时候开始|"
+                           r"正式文件|正式发布|正式的|正式出台|出台了吗|发布了吗|印发了吗|定稿|最终(?:定|版|的|确定)|定下来|征求意见|哪一年实施|什么时候实施|哪年实施|什么时候开始|"
                            r"什么时候截止|截止到?(?:哪天|什么时候|几号|何时)|截至(?:哪天|什么时候)|最后期限|废止|作废")
 VALIDITY_WORDS = re.compile(r"还?有效期?|是否|失效|过期|到期|期限|还能申请|现在还|正式文件|正式发布|正式的|定稿|"
                             r"征求意见稿?|实施期|哪一?年实施|什么时候|是不是|吗|了没有|这个|政策|废止|作废")
+ASKS_DEADLINE = re.compile(r"截止|截至|最后期限|最晚|到哪天|哪天前")
 ASKS_WHO = re.compile(r"哪个部门|哪些部门|什么部门|哪个单位|哪家单位|找谁|找哪|谁负责|谁管|哪里管|归谁|由谁|"
                       r"主管部门|负责部门|责任单位|谁牵头|哪个部门牵头|牵头部门|牵头单位|哪个局|向谁|问谁|联系谁")
 ASKS_HOW = re.compile(r"怎么申请|如何申请|怎样申请|怎么申报|如何申报|怎么办理|如何办理|怎么领|如何领|怎么拿|"
-                      r"去哪(?:里|儿)?(?:申请|办|领)|申请流程|办理流程|申报流程|需要(?:什么|哪些)材料|申请材料|"
+                      r"(?:去|在|到)哪(?:里|儿)?(?:申请|申报|办理|办|领)|哪里(?:申请|申报|办理|领取)|申请流程|办理流程|申报流程|需要(?:什么|哪些)材料|申请材料|"
                       r"怎么兑现|如何兑现|在哪申请|手续|怎么申领|如何申领|怎么报名")
 ASKS_LIST = re.compile(r"有哪些|哪些|都有什么|有什么(?:补贴|补助|奖励|政策|支持|优惠|措施)|有几种|几类|分别|列一下|"
                        r"列出|所有的?|都有啥|有啥(?:补贴|补助|奖励|政策|支持|优惠)")
@@ -80,7 +81,9 @@ PREMISE_WINDOW = 6
 INTENT_WORDS = frozenset("文号 发文 字号 印发 发布 出台 下发 日期 哪天 全称 名称 标题 解释 废止 作废 "
                          "部门 单位 负责 找 谁 管 申请 申报 办理 流程 材料 手续 兑现 领取 办 咨询 联系 哪个 哪里 "
                          "有效 有效期 失效 过期 到期 期限 废止 版 年版 版本 内容 原文 全文 讲 讲了 说 写 列 列出 "
-                         "哪些 分别 种 类 年 月 日 年度 牵头 归 事 满足 符合 资格 门槛".split())
+                         "哪些 分别 种 类 年 月 日 年度 牵头 归 事 满足 符合 资格 门槛 "
+                         "比例 比率 封顶 额度 上限 金额 标准 多久 多长 期限 现在 目前 如今 "
+                         "最终 定 下来 正式 出台 定稿 截止 截至".split())
 # What kind of figure answers: a rate must be a %, a duration a time, an area an area.
 ASKS_UNITS = [
     (re.compile(r"利率|比例|比率|百分之|百分比|费率|贴息率|几成|占比|几个点"), ("%", "个百分点")),
@@ -352,9 +355,12 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     money = bool(ASKS_MONEY.search(question) or (follow and ASKS_MONEY.search(state.search_text))) \
         and not ASKS_COUNT.search(question)
 
-    # the kind of figure that answers (a rate, a duration, an area), when one thing is asked
-    units = next((u for pattern, u in ASKS_UNITS if pattern.search(question)), ()) if len(parts) <= 1 else ()
-    if not units and money:
+    # the kinds of figure that answer: a rate, a duration, an area, a sum — any of those asked; a
+    # count asked ("几台") or nothing said lets any figure answer
+    units = tuple(u for pattern, kinds in ASKS_UNITS if pattern.search(question) for u in kinds)
+    if units and money:
+        units += ("元", "美元")
+    elif not units and money:
         units = ("元", "美元", "%")
     pool = doc_ids or tuple(catalog.notices)
     version_year = _version_year(question, catalog.today.year, any(catalog.has_versions(d) for d in pool))
@@ -368,6 +374,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         topic=own, context=context, words=words, parts=parts,
         doc_ids=scoped, regions_named=regions, unknown_places=places, clause_numbers=clauses,
         amounts=amounts, conditions=conditions, premise=premise, wants_figure=wants_figure, money=money,
-        units=units, fields=asked_fields(question) if intent == "metadata" else (),
+        units=units, fields=asked_fields(question) if intent == "metadata" else
+        ("deadline",) if intent == "validity" and ASKS_DEADLINE.search(question) else (),
         version_year=version_year, version_missing=version_year is not None and not version_found,
         follow_up=follow, scope_from=scope_from, chinese=bool(CJK.search(question)))
