@@ -22,7 +22,7 @@ from .index import ClauseIndex
 from .index.corpus import ingest_corpus
 from .ingest_report import IngestOutcome
 from .parsing import clause_number, to_numeral
-from .retrieval import Retriever, evidence_hits
+from .retrieval import TABLE_ROWS_KEPT, Retriever, diversify, evidence_hits
 from .settings import Settings, load_settings
 from .types import Answer, Citation, Hit, Message, Notice, Unit
 from .understanding import understand
@@ -252,7 +252,8 @@ class Assistant:
             search_text = condense(text, turns)
         query = self._query(text, turns, region, search_text)
         retriever = self.retriever
-        hits = retriever.search(query, k=RETRIEVE_K_LIST if query.intent == "list" else RETRIEVE_K)
+        k = RETRIEVE_K_LIST if query.intent == "list" else RETRIEVE_K
+        hits = diversify(retriever.search(query, k=k + TABLE_ROWS_KEPT * 2), k)
         hits += evidence_hits(retriever, query, hits)  # "还有效吗": the paragraphs that state the period
         return query, turns, hits, self.catalog
 

@@ -604,7 +604,8 @@ class ExtractiveAnswerer(Answerer):
             alt = next((c for c in choices[1:] if c.has_figure and c.notice.doc_id == best.notice.doc_id
                         and c.score >= FIGURE_UNIT_RATIO * best.score
                         and (c.unit_coverage >= CLOSE_SECOND_RATIO * best.unit_coverage  # as much about it
-                             or any(condition_fit(s, query.conditions) > 0 for s in c.sentences))), None)
+                             or any(condition_fit(s, query.conditions) > 0 for s in c.sentences)  # the asker's case
+                             or self._names_rarest(query, c, best))), None)
             if alt is not None:
                 picked = [alt] + [c for c in picked[1:] if c is not alt]
                 best = alt
@@ -626,6 +627,15 @@ class ExtractiveAnswerer(Answerer):
             return ""
         confirmed = all(contains_amount(p, comparable) for p in query.premise)
         return "是的。" if confirmed else "不是，实际规定如下。"
+
+    @staticmethod
+    def _names_rarest(query: Query, alt: _Choice, best: _Choice) -> bool:
+        """The best unit states no figure anywhere, and the other one's quote names the question's
+        rarest word ("空调" in "空调类产品限补贴3件" when the closest unit only lists 空调 among 12 kinds)."""
+        if not query.topic or has_figure(best.unit.text, query.units):
+            return False
+        rarest = max(query.topic, key=term_weight)
+        return mentions("".join(alt.sentences).lower(), rarest)
 
     @staticmethod
     def _other_meanings(query: Query, choice: _Choice) -> None:
@@ -718,7 +728,8 @@ class ExtractiveAnswerer(Answerer):
         sents = sentences(unit.text)
         covs = [coverage(topic, s) for s in sents]
         on_topic = max(range(len(sents)), key=lambda i: covs[i]) if sents else 0
-        said = [s for i, s in enumerate(sents) if APPLY_WORDS.search(s) and not s.startswith(unit.label)
+        heading = f"{unit.label}{unit.heading}" if unit.heading else None  # a GB/T clause's heading sentence
+        said = [s for i, s in enumerate(sents) if APPLY_WORDS.search(s) and not (heading and s.startswith(heading))
                 and (covs[i] >= APPLY_TOPIC_MIN or on_topic < i <= on_topic + APPLY_FOLLOWS)]
         departments = "、".join(unit.departments)
         if not said:  # no procedure: the rule that says what the asker must use or hold, if any

@@ -39,7 +39,7 @@ MULTIPLIERS = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "十万": 1e5,
 
 # base units, and the other ways a unit is written (longest spelling wins when matching)
 BASE_UNITS = ("元 美元 % 个百分点 亩 平方米 平方公里 公里 米 吨 公斤 千瓦时 千瓦 方 人次 人 家次 家 "
-              "列 工作日 个月 个 项 场次 场 批次 辆 件 标箱 张 所 座 条 户 台 套 根 类 名 笔 间 岁 倍 "
+              "列 工作日 个月 个 次 项 场次 场 批次 辆 件 标箱 张 所 座 条 户 台 套 根 类 名 笔 间 岁 倍 "
               "年 月 日 天").split()
 UNITS = {**{u: u for u in BASE_UNITS}, "块钱": "元", "块": "元", "百分点": "个百分点", "个工作日": "工作日",
          "㎡": "平方米", "平米": "平方米"}
@@ -175,7 +175,8 @@ def _chinese_numbers(norm: str):
         if (start and norm[start - 1] == "第") or unit in NOT_AFTER_CHINESE:
             continue
         if len(digits) == 1 and digits in CN_DIGITS:
-            ok = unit in LONE_DIGIT_UNITS
+            # 限享受一次 is a count; 一次性奖励, 一次补齐 are manners, not figures
+            ok = unit in LONE_DIGIT_UNITS or (unit == "次" and norm[end + 1:end + 2] not in ("性", "补", "奖", "给", "拨"))
         else:
             ok = unit is not None or (len(digits) >= 2 and any(c in digits for c in "百千万亿"))
         if ok:

@@ -129,6 +129,24 @@ class Retriever:
         return self._clause_of.get((doc_id, number))
 
 
+TABLE_ROWS_KEPT = 3  # rows of one table among a question's hits, so the rest of the notice is seen too
+
+
+def diversify(hits: list[Hit], k: int) -> list[Hit]:
+    """The first k hits with at most TABLE_ROWS_KEPT rows of any one table: every row repeats its
+    table's caption (often the notice's own subject), so a table would otherwise crowd out the
+    clauses that say how to apply, how long, how much in all."""
+    kept, rows = [], {}
+    for h in hits:
+        if h.unit.kind == "table_row":
+            table = (h.unit.doc_id, h.unit.label.split(" ")[0])
+            rows[table] = rows.get(table, 0) + 1
+            if rows[table] > TABLE_ROWS_KEPT:
+                continue
+        kept.append(h)
+    return kept[:k]
+
+
 # What an intent needs beside the units that match the topic: the paragraphs that state a notice's period
 # (validity), who is responsible for it (who), how to apply under it (how_to_apply).
 INTENT_EVIDENCE = {

@@ -70,7 +70,7 @@ ASKS_LIST = re.compile(r"有哪些|哪些|都有什么|有什么(?:补贴|补助
 ASKS_FIGURE = re.compile(r"多少|几[万千百个家项人条所座]?|最高|最多|最低|上限|标准|金额|额度|比例|多大|多高|多久|"
                          r"补多少|奖多少|给多少|能拿|能领|能得|能补|能奖|钱|预算|资金|规模|目标|达到|分别")
 ASKS_MONEY = re.compile(r"补多少|奖多少|补贴|补助|奖励|资助|奖金|钱|能补|能奖|多少万|资金|经费|保费")
-ASKS_COUNT = re.compile(r"几[个家项人条所座类张]|多少[个家项人条所座类张亩吨公里套辆场]")
+ASKS_COUNT = re.compile(r"几[个家项人条所座类张台件辆次套批场名户]|多少[个家项人条所座类张亩吨公里套辆场台件次批名户]")
 ASKS_YES_NO = re.compile(r"吗[？?]?$|吧[？?]?$|能不能|可不可以|是不是|有没有|对不对|对吗|是吗")
 ASKS_HOW_MUCH = re.compile(r"多少|几[万千百个家项人条所座类张]?|标准|比例|额度|金额")
 ASKS_CLAUSE = re.compile(r"讲了?什么|说了?什么|写了?什么|内容|是什么|讲的啥|说的啥|原文|全文")
@@ -91,6 +91,7 @@ ASKS_UNITS = [
      ("年", "个月", "月", "日", "天", "工作日")),
     (re.compile(r"多少亩|几亩|面积多大|多少平方|多大面积"), ("亩", "平方米", "平方公里")),
 ]
+PER_WORD = re.compile(r"^每[\u4e00-\u9fff]?$")  # 每辆, 每件, 每人: the per-unit of the figure asked, not a topic
 NOUN_FLAGS = ("n", "l")  # jieba's tags for nouns (n, ns, nt, nz…) and set phrases (not verbal nouns: 免费)
 SUB_QUESTION = re.compile(r"[？?；;。！!]|，(?=[^，]*(?:多少|几|哪些|什么))")
 NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八九十百千万亿个]+$")
@@ -167,7 +168,7 @@ def topic_terms(text: str, aliases: set[str]) -> tuple[str, ...]:
     """The words a question is about: no clause references, region names, figures or intent words."""
     tokens = _rejoin(tokenize(strip_regions(CLAUSE_REF.sub(" ", text), aliases), hmm=False))
     return tuple(t for t in dict.fromkeys(tokens) if not any(t in a for a in aliases)
-                 and not NUMERIC.match(t) and t not in INTENT_WORDS)
+                 and not NUMERIC.match(t) and t not in INTENT_WORDS and not PER_WORD.match(t))
 
 
 def _rejoin(tokens: list[str]) -> list[str]:
@@ -189,6 +190,18 @@ def topic_words(text: str, aliases: set[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w.lower() for w, flag in words if flag.startswith(NOUN_FLAGS) and len(w) >= 2
                                and CJK.search(w) and w not in STOPWORDS and w not in ASKING_WORDS
                                and w not in INTENT_WORDS and not NUMERIC.match(w)))
+
+
+def _parts(text: str, aliases: set[str], own: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """The sub-questions' topic terms. A sub-question that adds no topic word of its own ("…，能拿多少
+    研发补助" after "…研发统计") is the same question asked again, not another one."""
+    parts: list[tuple[str, ...]] = []
+    for piece in SUB_QUESTION.split(text):
+        terms = topic_terms(piece, aliases)
+        new = [t for t in terms if t not in ASKING_WORDS and not any(t in q for q in parts for q in q)]
+        if terms and set(terms) & set(own) and new:
+            parts.append(terms)
+    return tuple(parts)
 
 
 def _district_elsewhere(question: str, notices: list[Notice], doc_ids, places) -> tuple[str, ...]:
@@ -336,8 +349,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         text = f"{state.search_text} {own_text}".strip()
         clauses = clauses or clause_numbers(state.search_text)
     search = strip_regions(text, aliases) if scope_from else text
-    parts = tuple(p for p in (topic_terms(s, aliases | set(places)) for s in SUB_QUESTION.split(normalised))
-                  if p and set(p) & set(own) and not all(t in ASKING_WORDS for t in p))
+    parts = _parts(normalised, aliases | set(places), own)
 
     amounts = tuple(extract_amounts(normalised))
     yes_no = bool(ASKS_YES_NO.search(question))
