@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 from .answer_cache import AnswerCache
 from .answering import Answerer
@@ -31,6 +32,7 @@ from .validation import clean_question
 log = logging.getLogger(__name__)
 RETRIEVE_K = 8
 RETRIEVE_K_LIST = 24  # a list answer looks across every notice in scope
+RETRIEVE_K_OLDER = 3  # units of older versions consulted, for a topic the version in force dropped
 
 
 def content_text(content) -> str:
@@ -254,6 +256,10 @@ class Assistant:
         retriever = self.retriever
         k = RETRIEVE_K_LIST if query.intent == "list" else RETRIEVE_K
         hits = diversify(retriever.search(query, k=k + TABLE_ROWS_KEPT * 2), k)
+        older = self.catalog.superseded(query.doc_ids) if not query.version_years and query.doc_ids else ()
+        if older and query.intent in ("figure", "yes_no", "about", "list"):  # what only an older version said
+            hits += [replace(h, superseded=True)
+                     for h in retriever.search(replace(query, doc_ids=older), k=RETRIEVE_K_OLDER)]
         hits += evidence_hits(retriever, query, hits)  # "还有效吗": the paragraphs that state the period
         return query, turns, hits, self.catalog
 

@@ -114,27 +114,33 @@ class Catalog:
         live = [n for n in self.versions(doc_id) if n.doc_id not in self._repealed_by]
         return (live or self.versions(doc_id))[0]
 
-    def scope(self, doc_ids: tuple[str, ...] = (), version_year: int | None = None) -> tuple[tuple[str, ...], bool]:
-        """The notices a question is answered from: within `doc_ids` (or all), one version per
-        series — the one of `version_year` when asked for and present, else the version in force.
-        Returns (doc_ids, whether the requested version exists in every series in scope)."""
+    def scope(self, doc_ids: tuple[str, ...] = (), years=None) -> tuple[tuple[str, ...], bool]:
+        """The notices a question is answered from: within `doc_ids` (or all), the versions of the
+        years asked for (`years`: a year or several — "2024年版和2025年版"), else the version in force
+        of each series. Returns (doc_ids, whether every year asked exists in the series in scope)."""
+        years = () if years is None else (years,) if isinstance(years, int) else tuple(years)
         pool = doc_ids or tuple(self.notices)
         chosen: list[str] = []
-        found = True
+        seen: set[int] = set()
         for key in dict.fromkeys(self._series_of.get(d, d) for d in pool):
             members = [n for n in self.series.get(key, [self.notices[key]] if key in self.notices else [])
                        if n.doc_id in pool]
             if not members:
                 continue
-            if version_year is not None:
-                wanted = [n for n in members if n.version_year == version_year]
-                if wanted:
-                    chosen.append(wanted[0].doc_id)
-                    continue
-                found = False
+            wanted = [n for n in members if years and n.version_year in years]
+            if wanted:
+                chosen += [n.doc_id for n in wanted]
+                seen.update(n.version_year for n in wanted)
+                continue
             live = [n for n in members if n.doc_id not in self._repealed_by]
             chosen.append((live or members)[0].doc_id)
-        return tuple(chosen), found
+        return tuple(chosen), set(years) <= seen
+
+    def superseded(self, doc_ids: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The older versions of the series these notices (all by default) belong to."""
+        pool = doc_ids or tuple(self.notices)
+        out = [n.doc_id for d in pool for n in self.versions(d) if n.doc_id != d and not self.in_force(n.doc_id)]
+        return tuple(dict.fromkeys(out))
 
     def has_versions(self, doc_id: str) -> bool:
         return len(self.versions(doc_id)) > 1

@@ -31,6 +31,8 @@ from .types import RESTART_BASE, Amount, Answer, Citation, Hit, Message, Note, N
 NOT_FOUND_BELOW = 0.4  # share of the question's (weighted) topic words a unit must contain
 SECOND_REGION_RATIO = 0.8  # with no region named, a second notice answers too when it scores this close
 FIGURE_SENTENCE_RATIO = 0.8  # a sentence with a figure may stand in for a closer one without
+OLDER_VERSION_MARGIN = 0.25  # an older version answers only when it covers the question this much better
+BOUND_BONUS = 0.2  # a sentence with a figure of the end asked for (最多 → 最高…, 不超过…)
 FIGURE_UNIT_RATIO = 0.75  # a unit that gives the figure may stand in for a closer one that does not
 CLOSE_SECOND_RATIO = 0.9  # a second sentence this close to the best is quoted too
 CLOSE_SECOND_MIN = 0.3
@@ -395,6 +397,15 @@ def item_headers(unit: Unit, offset: int, sentence: str) -> list[str]:
     return out
 
 
+def _lead(sents: list[str], i: int) -> str:
+    """The sentence a list hangs from ("按车辆销售价格给予分档补贴：", "补贴标准如下："): the nearest one
+    before sentence i ending with a colon, read with each item of the list."""
+    for j in range(i - 1, -1, -1):
+        if sents[j].rstrip().endswith(("：", ":")):
+            return sents[j]
+    return ""
+
+
 def _same_item(unit: Unit, a: int, b: int) -> bool:
     """Whether two offsets of a unit's text sit in one item (or one item holds the other's), or
     either sits in none: a second sentence from a sibling item (（2） beside （1）) is another fact."""
@@ -467,10 +478,12 @@ class ExtractiveAnswerer(Answerer):
             places = "、".join(query.unknown_places)  # "衢州和杭州…": say what is not covered
             answer.notes.insert(0, Note("scope", f"目前没有{places}的政策文件，以上只是"
                                                  f"{'、'.join(query.regions_named)}的规定。"))
-        if query.version_missing and answer.status == "answered":
+        if query.version_missing and answer.status == "answered":  # the version asked for does not exist
             cited = [catalog.notices[c.doc_id] for c in answer.citations if c.doc_id in catalog.notices]
             have = "、".join(dict.fromkeys(n.version or n.quoted_title for n in cited))
-            answer.notes.insert(0, Note("version", f"没有找到{query.version_year}年版的文件，以上依据{have}。"))
+            missing = "、".join(f"{y}年版" for y in query.version_years if not any(n.version_year == y for n in cited))
+            answer.status = "not_found"
+            answer.body = f"没有找到{missing or str(query.version_year) + '年版'}的文件。以下是{have}的规定，仅供参考：\n{answer.body}"
         return answer
 
     # -- the plan ---------------------------------------------------------------------------------------
@@ -498,6 +511,9 @@ class ExtractiveAnswerer(Answerer):
             return self._clause(explicit, hits, catalog)
         choices = self._rank(query, hits)
         best = choices[0]
+        older = self._older(query, hits, best)
+        if older is not None:  # only an older version of the series has it: answered from that one, said so
+            return self._compose([older], hits, catalog, query=query)
         if not explicit and (best.unit_coverage < NOT_FOUND_BELOW or self._elsewhere(query, best, catalog)):
             return self._not_covered(query, hits, catalog)
         if query.intent == "who":
@@ -508,22 +524,39 @@ class ExtractiveAnswerer(Answerer):
             return self._list(query, choices, hits, catalog)
         return self._figure(query, choices, hits, catalog)
 
+    def _older(self, query: Query, hits: list[Hit], best: _Choice) -> _Choice | None:
+        """The unit of an older version that covers the question clearly better than anything in the
+        version in force (a topic the new version dropped), if there is one."""
+        old = [h for h in hits if h.superseded]
+        if not old or query.intent not in ("figure", "yes_no", "about"):
+            return None
+        parts = [list(p) for p in query.parts] or [list(query.topic)]
+        top = max((self._choose(h, r, parts, list(query.context), query.wants_figure, query.units, query.conditions)
+                   for r, h in enumerate(old, 1)), key=lambda c: c.score)
+        names = _names(query)
+        if names:
+            top.unit_coverage = max(top.unit_coverage, coverage(names, f"{top.unit.heading}{top.unit.text}", partial=False))
+        if top.unit_coverage >= max(NOT_FOUND_BELOW, best.unit_coverage + OLDER_VERSION_MARGIN) \
+                and (top.has_figure or not query.wants_figure):
+            return top
+        return None
+
     # -- scoring --------------------------------------------------------------------------------------
     def _rank(self, query: Query, hits: list[Hit], units: tuple[str, ...] | None = None) -> list[_Choice]:
         """Every topic hit scored (not the evidence added for the intent), best first."""
         units = query.units if units is None else units
         parts = [list(p) for p in query.parts] or [list(query.topic)]
-        topical = [h for h in hits if not h.evidence] or hits
+        topical = [h for h in hits if not h.evidence and not h.superseded] or [h for h in hits if not h.superseded] or hits
         names = _names(query)
         choices = [self._choose(h, r, _beyond_title(parts, h.notice), list(query.context), query.wants_figure,
-                                units, query.conditions) for r, h in enumerate(topical, 1)]
+                                units, query.conditions, query.bound) for r, h in enumerate(topical, 1)]
         if names:  # whether a unit is about the question: the things it names count, not its verbs
             for c in choices:
                 c.unit_coverage = max(c.unit_coverage, coverage(names, f"{c.unit.heading}{c.unit.text}", partial=False))
         return sorted(choices, key=lambda c: c.score, reverse=True)
 
     def _choose(self, hit: Hit, rank: int, parts: list[list[str]], context: list[str], figure: bool,
-                units: tuple[str, ...], conditions: tuple[Amount, ...] = ()) -> _Choice:
+                units: tuple[str, ...], conditions: tuple[Amount, ...] = (), bound: str = "") -> _Choice:
         """Score a unit and pick its answering sentences: the best one for each sub-question."""
         text = hit.unit.text
         sents = sentences(text)
@@ -545,11 +578,13 @@ class ExtractiveAnswerer(Answerer):
             sents, figs, fits, starts = sents[1:], figs[1:], fits[1:], starts[1:]  # the heading answers nothing
         usable = list(range(len(sents)))
         # …and with the headers of the items it sits in: "（一）一级能效产品：" over "2.每件最高补贴2000元。"
-        within = [topic + "".join(item_headers(hit.unit, starts[i], sents[i])) for i in range(len(sents))]
+        within = [topic + "".join(item_headers(hit.unit, starts[i], sents[i])) + _lead(sents, i)
+                  for i in range(len(sents))]
+        bounded = [bool(bound) and any(a.bound == bound for a in _amounts(s)) for s in sents]
         for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
             raw = [coverage(part, within[i] + s) + (CONTEXT_WEIGHT * coverage(context, s) if context else 0.0)
                    for i, s in enumerate(sents)]
-            covs = [c + CONDITION_BONUS * max(fits[i], 0) for i, c in enumerate(raw)]
+            covs = [c + CONDITION_BONUS * max(fits[i], 0) + BOUND_BONUS * bounded[i] for i, c in enumerate(raw)]
             if not covs:
                 continue
             top = max(usable, key=lambda i: covs[i])
@@ -944,7 +979,9 @@ class ExtractiveAnswerer(Answerer):
             quote = "".join(self._with_headers(c, k, focus(s, query) if query else s, said)
                             for k, s in enumerate(c.sentences))
             quote = quote[len(unit.label):] if unit.clause and quote.startswith(unit.label) else quote
-            prefix = f"{notice.region}：" if several else ""
+            same_region = sum(1 for x in picked if x.notice.region == notice.region) > 1
+            prefix = f"{notice.region}{'（' + notice.version + '）' if same_region and notice.version else ''}：" \
+                if several else ""
             path = self._path(c)
             lines.append(f"{prefix}根据{notice.quoted_title}{path or unit.label}：{quote}")
             cite = Citation.from_unit(unit, notice, path=path)
@@ -961,8 +998,11 @@ class ExtractiveAnswerer(Answerer):
         if k >= len(choice.starts):
             return text
         before = "".join(choice.sentences[:k])
-        heads = [h for h in item_headers(choice.unit, choice.starts[k], choice.sentences[k])
-                 if h not in before and h not in said]
+        sents = sentences(choice.unit.text)
+        at = sents.index(choice.sentences[k]) if choice.sentences[k] in sents else -1
+        lead = [_lead(sents, at)] if at > 0 and _lead(sents, at) else []
+        heads = [h for h in lead + item_headers(choice.unit, choice.starts[k], choice.sentences[k])
+                 if h not in before and h not in said and h != choice.sentences[k]]
         said.update(heads)
         return "".join(heads) + text
 

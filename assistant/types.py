@@ -176,6 +176,7 @@ class Hit:
     dense_rank: int | None = None
     keyword_rank: int | None = None
     evidence: bool = False  # added for what the intent needs (the period, whom to ask), not for the topic
+    superseded: bool = False  # from an older version of a series, consulted when the one in force is silent
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,8 @@ class Query:
     money: bool = False  # a sum or rate (补多少), not a count (几家)
     units: tuple[str, ...] = ()  # the base units a figure that answers may have (% for 利率); () any
     version_year: int | None = None  # a version asked for (2024年版, 去年)
+    version_years: tuple[int, ...] = ()  # every version asked for ("2024年版和2025年版")
+    bound: str = ""  # the end of a figure asked for: max (最多, 最高, 封顶) or min (至少, 最低)
     version_missing: bool = False  # … that no notice in scope has
     fields: tuple[MetaField, ...] = ()  # what is asked about the notice itself (文号, 印发日期, 废止…)
     follow_up: bool = False  # leans on the previous turn (its topic or its region)

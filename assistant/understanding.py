@@ -98,6 +98,7 @@ NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Versions: 2024年版 / 2024版 / 2024年的政策; 去年 / 今年 / 前年 (from the date the question is asked).
 VERSION_YEAR = re.compile(r"(20\d{2})\s*年?\s*(?:版|的(?:政策|文件|版本|规定|标准))")
+ASKS_BOUND = (("max", re.compile(r"最多|最高|上限|封顶|不超过|顶多|最大")), ("min", re.compile(r"最少|最低|至少|起码|下限")))
 RELATIVE_YEAR = {"前年": -2, "去年": -1, "上一年": -1, "今年": 0, "本年度": 0}
 RELATIVE_YEAR_RE = re.compile("|".join(RELATIVE_YEAR))
 
@@ -261,14 +262,13 @@ def _split_amounts(text: str, amounts: list[Amount], yes_no: bool) -> tuple[tupl
     return tuple(conditions), tuple(premise)
 
 
-def _version_year(text: str, today_year: int, versions: bool) -> int | None:
-    """The version asked for: 2024年版 always; 去年/今年/前年 only where notices come in versions
-    ("今年养老金…" asks about this year, not about a version)."""
-    m = VERSION_YEAR.search(text)
-    if m:
-        return int(m.group(1))
-    m = RELATIVE_YEAR_RE.search(text) if versions else None
-    return today_year + RELATIVE_YEAR[m.group()] if m else None
+def _version_years(text: str, today_year: int, versions: bool) -> tuple[int, ...]:
+    """The versions asked for: 2024年版 (and "2024年版和2025年版") always; 去年/今年/前年 only where
+    notices come in versions ("今年养老金…" asks about this year, not about a version)."""
+    years = [int(m.group(1)) for m in VERSION_YEAR.finditer(text)]
+    if not years and versions:
+        years = [today_year + RELATIVE_YEAR[m.group()] for m in RELATIVE_YEAR_RE.finditer(text)]
+    return tuple(dict.fromkeys(years))
 
 
 # ------------------------------------------------------------------------------------ one turn --
@@ -375,10 +375,12 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     elif not units and money:
         units = ("元", "美元", "%")
     pool = doc_ids or tuple(catalog.notices)
-    version_year = _version_year(question, catalog.today.year, any(catalog.has_versions(d) for d in pool))
-    if version_year is None and follow:
-        version_year = state.version_year
-    scoped, version_found = catalog.scope(doc_ids, version_year) if (doc_ids or not places) else ((), True)
+    years = _version_years(question, catalog.today.year, any(catalog.has_versions(d) for d in pool))
+    if not years and follow and state.version_year is not None:
+        years = (state.version_year,)
+    version_year = years[0] if years else None
+    scoped, version_found = catalog.scope(doc_ids, years) if (doc_ids or not places) else ((), True)
+    bound = next((name for name, pattern in ASKS_BOUND if pattern.search(question)), "")
     if not doc_ids and not places and set(scoped) == set(catalog.notices):
         scoped = ()  # every notice: no filter
     return Query(
@@ -388,5 +390,6 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         amounts=amounts, conditions=conditions, premise=premise, wants_figure=wants_figure, money=money,
         units=units, fields=asked_fields(question) if intent == "metadata" else
         ("deadline",) if intent == "validity" and ASKS_DEADLINE.search(question) else (),
-        version_year=version_year, version_missing=version_year is not None and not version_found,
+        version_year=version_year, version_years=years, version_missing=bool(years) and not version_found,
+        bound=bound,
         follow_up=follow, scope_from=scope_from, chinese=bool(CJK.search(question)))
