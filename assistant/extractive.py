@@ -24,8 +24,9 @@ from .catalog import Catalog
 from .keywords import SYNONYMS, mentions, tokenize, variants
 from .notes import NEXT_STEP
 from .numbers import contains_amount, extract_amounts
+from .parsing import CN_NUMERAL, clause_number
 from .settings import Settings
-from .types import RESTART_BASE, Amount, Answer, Citation, Hit, Message, Note, Notice, Query, Unit
+from .types import RESTART_BASE, Amount, Answer, Citation, Hit, Item, Message, Note, Notice, Query, Unit
 
 # -- how sentences and units are scored ---------------------------------------------------------------
 NOT_FOUND_BELOW = 0.4  # share of the question's (weighted) topic words a unit must contain
@@ -41,6 +42,8 @@ SENTENCE_WEIGHT, UNIT_WEIGHT, HEADING_WEIGHT, RANK_WEIGHT = 0.5, 0.4, 0.2, 0.1
 CONDITION_BONUS = 0.3  # a sentence whose condition fits the asker's figure (3万㎡ → "3万㎡以上的")
 CONDITION_SIBLING_RATIO = 0.5  # … replaces a closer one whose condition the asker does not meet
 MAX_SENTENCES = 4
+# A figure added on top of another one: read with its base ("在上述标准基础上每辆再增加2000元")
+ADD_ON = re.compile(r"再增加|再给予|再奖励|再补贴|另行给予|另给予|额外(?:给予|奖励|补贴|增加)|基础上(?:再|另|增加|上浮|提高)|叠加")
 NAMES_MIN = 0.4  # a unit that names this share of the question's things is about it, whatever else
 REGION_HINT_MAX = 3  # a not-covered reply names at most this many regions whose notices do cover it
 LIST_MAX_PER_NOTICE = 2  # a list answer quotes at most this many units of one notice
@@ -397,13 +400,58 @@ def item_headers(unit: Unit, offset: int, sentence: str) -> list[str]:
     return out
 
 
-def _lead(sents: list[str], i: int) -> str:
-    """The sentence a list hangs from ("按车辆销售价格给予分档补贴：", "补贴标准如下："): the nearest one
-    before sentence i ending with a colon, read with each item of the list."""
+def _lead(unit: Unit, sents: list[str], starts: list[int], i: int) -> str:
+    """The sentence a list hangs from ("按车辆销售价格给予分档补贴：", "补贴标准如下："), read with each
+    item of the list; "" when sentence i hangs from none (see _lead_index)."""
+    j = _lead_index(unit, sents, starts, i)
+    return "" if j is None else sents[j]
+
+
+def _lead_index(unit: Unit, sents: list[str], starts: list[int], i: int) -> int | None:
+    """The nearest sentence before sentence i ending with a colon. Where the unit's items are known,
+    only a sentence inside an item of that list has one: a 款 after the list (同一消费者每类产品限补贴
+    1件) does not hang from the last item's "（二）二级能效产品："."""
+    listed = [it for it in unit.items if not it.label.endswith("款")]
     for j in range(i - 1, -1, -1):
         if sents[j].rstrip().endswith(("：", ":")):
-            return sents[j]
-    return ""
+            if listed:
+                inside = [it for it in listed if it.start <= starts[i] < it.end]
+                lead_in = [it for it in listed if it.start <= starts[j] < it.end]
+                if not inside or any(not (it.start <= starts[i] < it.end) for it in lead_in):
+                    return None
+            return j
+    return None
+
+
+def _add_ons(sents: list[str], figs: list[bool], keep: set[int], terms: list[str]) -> set[int]:
+    """The sentences a figure answer needs beside the ones kept: the base an increment is added to
+    ("（二）…每辆再增加300元" is read with "（一）…每辆补贴600元"), and an increment whose own
+    condition is the asker's ("购买新能源乘用车的，在上述标准基础上每辆再增加2000元" for a 新能源车)."""
+    out: set[int] = set()
+    for i in sorted(keep):
+        if figs[i] and ADD_ON.search(sents[i]):  # its base: the figure sentence before it that adds nothing
+            base = next((j for j in range(i - 1, -1, -1) if figs[j] and not ADD_ON.search(sents[j])), None)
+            if base is not None:
+                out.add(base)
+    kept_text = "".join(sents[i] for i in keep | out)
+    for i, sent in enumerate(sents):
+        if i in keep or not figs[i] or not ADD_ON.search(sent) or not any(j < i for j in keep):
+            continue
+        condition = ADD_ON.split(sent, maxsplit=1)[0]
+        own = [t for t in terms if len(t) > 1 and t in condition and t not in kept_text]
+        if own:
+            out.add(i)
+    return out
+
+
+def _offsets(text: str, sents: list[str]) -> list[int]:
+    """Where each sentence of `sentences(text)` starts in the text."""
+    out, at = [], 0
+    for s in sents:
+        found = text.find(s, at)
+        out.append(found if found >= 0 else at)
+        at = out[-1] + len(s) if found >= 0 else at
+    return out
 
 
 def _same_item(unit: Unit, a: int, b: int) -> bool:
@@ -450,6 +498,21 @@ class _Choice:
     @property
     def unit(self) -> Unit:
         return self.hit.unit
+
+
+def _item_named(unit: Unit, refs: tuple[tuple[int, int], ...]) -> Item | None:
+    """The item of this unit a question names (（十六）第3项 → its 3.), outermost first; None if none."""
+    wanted = [n for clause, n in refs if unit.answers_to(clause)]
+    if not wanted or not unit.items:
+        return None
+    found = [i for i in unit.items if _item_number(i.label) == wanted[0]]
+    outer = [i for i in found if not any(o is not i and o.start <= i.start and i.end <= o.end for o in unit.items)]
+    return (outer or found or [None])[0]
+
+
+def _item_number(label: str) -> int:
+    m = re.search(rf"[{CN_NUMERAL}\d]+", label)
+    return clause_number(m.group()) if m else 0
 
 
 def _ordered(catalog: Catalog, picked: list[_Choice]) -> list[_Choice]:
@@ -507,8 +570,8 @@ class ExtractiveAnswerer(Answerer):
             return Answer("clarify", f"想了解{where}哪方面的政策？可以问具体事项，例如“{where.split('、')[0]}"
                                      f"新能源汽车以旧换新补贴多少”“研发费用补助有哪些”“某项补贴找哪个部门”。",
                           hits=hits)
-        if explicit and (query.intent == "clause_lookup" or not query.topic):
-            return self._clause(explicit, hits, catalog)
+        if explicit and (query.intent == "clause_lookup" or not query.topic or query.item_refs):
+            return self._clause(explicit, hits, catalog, query)
         choices = self._rank(query, hits)
         best = choices[0]
         older = self._older(query, hits, best)
@@ -578,13 +641,28 @@ class ExtractiveAnswerer(Answerer):
             sents, figs, fits, starts = sents[1:], figs[1:], fits[1:], starts[1:]  # the heading answers nothing
         usable = list(range(len(sents)))
         # …and with the headers of the items it sits in: "（一）一级能效产品：" over "2.每件最高补贴2000元。"
-        within = [topic + "".join(item_headers(hit.unit, starts[i], sents[i])) + _lead(sents, i)
+        within = [topic + "".join(item_headers(hit.unit, starts[i], sents[i])) + _lead(hit.unit, sents, starts, i)
                   for i in range(len(sents))]
         bounded = [bool(bound) and any(a.bound == bound for a in _amounts(s)) for s in sents]
+        # a sentence stating the very figure the asker names (会超过价格的50%吗 → "不超过…50%")
+        echoes = [int(fits[i] == 0 and any(a.unit == c.unit and a.value == c.value and a.per == c.per
+                                           for c in conditions for a in _amounts(s)))
+                  for i, s in enumerate(sents)]
+        # an item gives the figure its lead states: "…3年内不得参与…：" over "（一）虚构交易…骗取补贴的；"
+        leads = [_lead_index(hit.unit, sents, starts, i) for i in range(len(sents))]
+
+        # a list's lead without a figure answers nothing by itself: its items (read with it) do
+        heads_only = {j for j in leads if j is not None and not figs[j]}
+        usable = [i for i in usable if i not in heads_only] or usable
+
+        def near(i: int, part) -> bool:
+            j = leads[i]
+            return (figs[i] and figure_near_topic(sents[i], part, units)) \
+                or (j is not None and figs[j] and figure_near_topic(sents[j], part, units))
         for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
             raw = [coverage(part, within[i] + s) + (CONTEXT_WEIGHT * coverage(context, s) if context else 0.0)
                    for i, s in enumerate(sents)]
-            covs = [c + CONDITION_BONUS * max(fits[i], 0) + BOUND_BONUS * bounded[i] for i, c in enumerate(raw)]
+            covs = [c + CONDITION_BONUS * max(fits[i], echoes[i]) + BOUND_BONUS * bounded[i] for i, c in enumerate(raw)]
             if not covs:
                 continue
             top = max(usable, key=lambda i: covs[i])
@@ -592,8 +670,8 @@ class ExtractiveAnswerer(Answerer):
                 fitting = [i for i in usable if fits[i] > 0 and covs[i] >= CONDITION_SIBLING_RATIO * covs[top]]
                 top = max(fitting, key=lambda i: covs[i], default=top)
             best_cov = max(best_cov, covs[top])
-            if figure and not (figs[top] and (n > 0 or figure_near_topic(sents[top], part, units))):
-                with_fig = [i for i in usable if figs[i] and i != top and figure_near_topic(sents[i], part, units)]
+            if figure and not ((figs[top] and n > 0) or near(top, part)):
+                with_fig = [i for i in usable if i != top and near(i, part)]
                 alt = max(with_fig, key=lambda i: covs[i], default=None)
                 if alt is not None and covs[alt] >= FIGURE_SENTENCE_RATIO * covs[top] and covs[alt] > 0:
                     top = alt
@@ -610,13 +688,16 @@ class ExtractiveAnswerer(Answerer):
                         and own[i] >= CLOSE_SECOND_RATIO * own[top] and _same_item(hit.unit, starts[i], starts[top]) \
                         and (figs[i] or not figure) and not (picked_fit and fits[i] != 1):
                     keep.add(i)
+        if figure:
+            keep |= _add_ons(sents, figs, keep, focus)
         chosen = sorted(keep)[:MAX_SENTENCES]
         # whether the unit answers at all is judged on this question's own words when it has any
         unit_cov = coverage(focus or context, f"{hit.unit.heading}{hit.unit.text}")
         heading_cov = coverage(focus, hit.unit.heading) if hit.unit.heading else 0.0
         score = SENTENCE_WEIGHT * best_cov + UNIT_WEIGHT * unit_cov + HEADING_WEIGHT * heading_cov \
             + RANK_WEIGHT / rank
-        gives_figure = answered_with_figure and any(figs[i] for i in chosen)
+        gives_figure = answered_with_figure and any(figs[i] or (leads[i] is not None and figs[leads[i]])
+                                                    for i in chosen)
         return _Choice(hit, score, unit_cov, [sents[i] for i in chosen], gives_figure,
                        [starts[i] for i in chosen])
 
@@ -890,7 +971,7 @@ class ExtractiveAnswerer(Answerer):
         since = f"自{start.year}年{start.month}月{start.day}日起，" if start else ""
         return f"{notice.quoted_title}目前仍在有效期内（{since}至{until}）。"
 
-    def _clause(self, explicit: list[Hit], hits, catalog: Catalog) -> Answer:
+    def _clause(self, explicit: list[Hit], hits, catalog: Catalog, query: Query) -> Answer:
         by_notice = list({h.notice.doc_id: h for h in explicit}.values())
         if len(by_notice) > 1:  # "第十四条讲了什么": each notice has a （十四）; ask which
             options = "；".join(f"{h.notice.region}{h.unit.label}{h.unit.heading}" for h in by_notice)
@@ -903,7 +984,15 @@ class ExtractiveAnswerer(Answerer):
             return Answer("clarify", f"这份文件有几处{same[0].unit.label.split('、')[-1]}，请问是哪一处？{options}。",
                           citations=[Citation.from_unit(h.unit, h.notice) for h in same], hits=hits)
         hit = explicit[0]
-        return self._compose([_Choice(hit, 1.0, 1.0, [hit.unit.text], True)], hits, catalog)
+        item = _item_named(hit.unit, query.item_refs)
+        if item is None:
+            return self._compose([_Choice(hit, 1.0, 1.0, [hit.unit.text], True)], hits, catalog)
+        part = hit.unit.text[item.start:item.end]  # 第六条第（三）项: that item, cited by its path
+        starts, said = [], []
+        for s in sentences(part):
+            starts.append(item.start + part.index(s))
+            said.append(s)
+        return self._compose([_Choice(hit, 1.0, 1.0, said, True, starts)], hits, catalog)
 
     def _no_figure(self, choice: _Choice, hits, catalog: Catalog, query: Query) -> Answer:
         unit, notice = choice.unit, choice.notice
@@ -983,6 +1072,9 @@ class ExtractiveAnswerer(Answerer):
             prefix = f"{notice.region}{'（' + notice.version + '）' if same_region and notice.version else ''}：" \
                 if several else ""
             path = self._path(c)
+            item = unit.item_at(c.starts[0]) if path and c.starts else None
+            if item is not None and item.path == path and quote.startswith(item.label):
+                quote = quote[len(item.label):]  # "（十六）3.：3.对新建…" says its number once
             lines.append(f"{prefix}根据{notice.quoted_title}{path or unit.label}：{quote}")
             cite = Citation.from_unit(unit, notice, path=path)
             if cite not in citations:
@@ -1000,7 +1092,8 @@ class ExtractiveAnswerer(Answerer):
         before = "".join(choice.sentences[:k])
         sents = sentences(choice.unit.text)
         at = sents.index(choice.sentences[k]) if choice.sentences[k] in sents else -1
-        lead = [_lead(sents, at)] if at > 0 and _lead(sents, at) else []
+        offsets = _offsets(choice.unit.text, sents)
+        lead = [_lead(choice.unit, sents, offsets, at)] if at > 0 and _lead(choice.unit, sents, offsets, at) else []
         heads = [h for h in lead + item_headers(choice.unit, choice.starts[k], choice.sentences[k])
                  if h not in before and h not in said and h != choice.sentences[k]]
         said.update(heads)

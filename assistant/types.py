@@ -278,6 +278,7 @@ class Query:
     regions_named: tuple[str, ...] = ()  # regions in scope by name (the question's, the conversation's)
     unknown_places: tuple[str, ...] = ()  # places named (or carried) that no notice covers (杭州…)
     clause_numbers: tuple[int, ...] = ()  # explicit clause references: 第十四条 -> 14
+    item_refs: tuple[tuple[int, int], ...] = ()  # items named inside them: 第六条第（三）项 -> (6, 3)
     amounts: tuple[Amount, ...] = ()  # figures in the question (一万五 -> 15000元)
     conditions: tuple[Amount, ...] = ()  # the figures that describe the asker's case (3万㎡, 投了50万)
     premise: tuple[Amount, ...] = ()  # a figure the asker wants confirmed ("补贴是2万吧")

@@ -24,9 +24,11 @@ from .parsing import CN_NUMERAL, clause_number
 from .types import RESTART_BASE, Amount, Conversation, Message, Notice, Query
 
 # ---------------------------------------------------------------------------------------- words --
-# 第十四条 / 第14条 / 十四条 / （十四） / (14) / 第十四项
-CLAUSE_REF = re.compile(rf"第\s*([{CN_NUMERAL}\d]{{1,6}})\s*[条项款]|(?<![{CN_NUMERAL}\d])([{CN_NUMERAL}\d]{{1,6}})\s*条"
-                        rf"|[（(]\s*([{CN_NUMERAL}\d]{{1,6}})\s*[）)]")
+# 第十四条 / 第14条 / 十四条 / （十四） / (14) / 第十四项; an item inside one: 第六条第（三）项, （十六）第3项
+CLAUSE_REF = re.compile(rf"第\s*[（(]?\s*(?P<a>[{CN_NUMERAL}\d]{{1,6}})\s*[）)]?\s*(?P<kind>[条项款目])"
+                        rf"|(?<![{CN_NUMERAL}\d])(?P<b>[{CN_NUMERAL}\d]{{1,6}})\s*条"
+                        rf"|[（(]\s*(?P<c>[{CN_NUMERAL}\d]{{1,6}})\s*[）)]")
+ITEM_JOIN = re.compile(r"\s*[的之中里]?\s*")  # between a clause and its item: （十六）的第3项
 # The section a clause reference is under: "第三部分的（四）", "三、（四）", "第三章第二节…"
 SECTION_REF = re.compile(rf"第\s*([{CN_NUMERAL}]{{1,4}})\s*(?:部分|章|篇)[的里中]?\s*$|(?<![{CN_NUMERAL}])([{CN_NUMERAL}]{{1,4}})、\s*$")
 # Places that name no single notice's region and need no refusal.
@@ -71,9 +73,13 @@ ASKS_FIGURE = re.compile(r"多少|几[万千百个家项人条所座]?|最高|�
                          r"补多少|奖多少|给多少|能拿|能领|能得|能补|能奖|钱|预算|资金|规模|目标|达到|分别")
 ASKS_MONEY = re.compile(r"补多少|奖多少|补贴|补助|奖励|资助|奖金|钱|能补|能奖|多少万|资金|经费|保费")
 ASKS_COUNT = re.compile(r"几[个家项人条所座类张台件辆次套批场名户]|多少[个家项人条所座类张亩吨公里套辆场台件次批名户]")
+# The measure word a count is asked in, and the ones that count the same things: 几台 is answered by
+# 3件 (goods), not by 12类 (categories) or 1次 (times).
+COUNT_KINDS = ("台件个套辆部只", "类种", "次回", "人名位", "家户", "项条", "张", "批", "场", "所座")
 ASKS_YES_NO = re.compile(r"吗[？?]?$|吧[？?]?$|能不能|可不可以|是不是|有没有|对不对|对吗|是吗")
 ASKS_HOW_MUCH = re.compile(r"多少|几[万千百个家项人条所座类张]?|标准|比例|额度|金额")
-ASKS_CLAUSE = re.compile(r"讲了?什么|说了?什么|写了?什么|内容|是什么|讲的啥|说的啥|原文|全文")
+ASKS_CLAUSE = re.compile(r"讲了?什么|说了?什么|写了?什么|内容|是什么|讲的啥|说的啥|原文|全文|怎么规定|如何规定|规定了?(?:什么|啥|哪些)"
+                         r"|有(?:什么|何|哪些)规定|具体规定")
 # A figure the asker states to have it confirmed: "补贴是2万吧", "能补2万吗", "奖励有5万对吗".
 PREMISE_BEFORE = re.compile(r"(?:补贴|补助|奖励|资助|奖补|奖金|补|奖|给|拿|领|发|是|有|为)\s*(?:了|到|能|可以)?\s*$")
 PREMISE_WINDOW = 6
@@ -91,10 +97,11 @@ ASKS_UNITS = [
      ("年", "个月", "月", "日", "天", "工作日")),
     (re.compile(r"多少亩|几亩|面积多大|多少平方|多大面积"), ("亩", "平方米", "平方公里")),
 ]
+HALF = re.compile(r"一半|半数")
 PER_WORD = re.compile(r"^每[\u4e00-\u9fff]?$")  # 每辆, 每件, 每人: the per-unit of the figure asked, not a topic
 NOUN_FLAGS = ("n", "l")  # jieba's tags for nouns (n, ns, nt, nz…) and set phrases (not verbal nouns: 免费)
 SUB_QUESTION = re.compile(r"[？?；;。！!]|，(?=[^，]*(?:多少|几|哪些|什么))")
-NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八九十百千万亿个]+$")
+NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八九十百千万亿个]+$|^(?:几|多少)[\u4e00-\u9fff]?$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Versions: 2024年版 / 2024版 / 2024年的政策; 去年 / 今年 / 前年 (from the date the question is asked).
 VERSION_YEAR = re.compile(r"(20\d{2})\s*年?\s*(?:版|的(?:政策|文件|版本|规定|标准))")
@@ -104,23 +111,39 @@ RELATIVE_YEAR_RE = re.compile("|".join(RELATIVE_YEAR))
 
 
 # ---------------------------------------------------------------------------------- small readers --
-def clause_numbers(text: str) -> tuple[int, ...]:
-    """Clause references as unit numbers: 第十四条 → 14; "第三部分的（四）" / "三、（四）" → 3004 (the
-    （四） of section 三 where numbering restarts) and 4 (where it runs on)."""
-    out = []
+def clause_refs(text: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """Clause references as unit numbers, and the items named inside them.
+
+    第十四条 → 14; "第三部分的（四）" / "三、（四）" → 3004 (the （四） of section 三 where numbering
+    restarts) and 4 (where it runs on). An item right after its clause — 第六条第（三）项, 第十条第二款,
+    （十六）第3项 — is (6, 3), (10, 2), (16, 3), and not a clause of its own."""
+    clauses: list[int] = []
+    items: list[tuple[int, int]] = []
+    owner, owner_end = 0, -1  # the clause the next item may belong to, and where its reference ended
     for m in CLAUSE_REF.finditer(text):
-        raw = next(g for g in m.groups() if g)
-        if m.group(2) and raw in ("一", "1"):  # "一条政策" is not a reference to clause (一)
+        raw = m.group("a") or m.group("b") or m.group("c")
+        if m.group("b") and raw in ("一", "1"):  # "一条政策" is not a reference to clause (一)
             continue
         n = clause_number(raw)
         if not n or n >= RESTART_BASE:
             continue
+        follows = owner and ITEM_JOIN.fullmatch(text[owner_end:m.start()]) is not None
+        if follows and (m.group("kind") in ("项", "款", "目") or m.group("c")):
+            items.append((owner, n))
+            owner_end = m.end()
+            continue
         section = SECTION_REF.search(text[:m.start()])
         sec = clause_number(section.group(1) or section.group(2)) if section else None
         for number in ((sec * RESTART_BASE + n) if sec else None, n):
-            if number and number not in out:
-                out.append(number)
-    return tuple(out)
+            if number and number not in clauses:
+                clauses.append(number)
+        owner, owner_end = n, m.end()
+    return tuple(clauses), tuple(dict.fromkeys(items))
+
+
+def clause_numbers(text: str) -> tuple[int, ...]:
+    """The clauses a text refers to (see clause_refs)."""
+    return clause_refs(text)[0]
 
 
 @lru_cache(maxsize=65536)  # every alias of every notice is compared on each question naming a place
@@ -303,7 +326,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
           search_text: str | None = None) -> Query:
     aliases = catalog.all_aliases()
     notices = list(catalog.notices.values())
-    normalised = normalize_numerals(question)
+    normalised = HALF.sub("50%", normalize_numerals(question))  # "超过价格的一半吗" compares with 50%
     doc_ids, regions = catalog.named_in(question)
     places = unknown_places(question, aliases)
     compounds = tuple(c for c in (_compound(question, p, catalog) for p in places) if c)
@@ -318,7 +341,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     if elsewhere:
         doc_ids, regions, places = (), (), elsewhere
 
-    clauses = clause_numbers(question)
+    clauses, items = clause_refs(question)
     own = topic_terms(normalised, aliases | set(places))
     own += tuple(c for c in compounds if c not in own)
     had_turn = bool(state.search_text)
@@ -347,7 +370,8 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         words += tuple(w for w in state.words if w not in words)
         own_text = strip_regions(normalised, aliases)
         text = f"{state.search_text} {own_text}".strip()
-        clauses = clauses or clause_numbers(state.search_text)
+        if not clauses:
+            clauses, items = clause_refs(state.search_text)
     search = strip_regions(text, aliases) if scope_from else text
     parts = _parts(normalised, aliases | set(places), own)
 
@@ -360,16 +384,20 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     wants_figure = bool(ASKS_FIGURE.search(question)) or bool(amounts)
     if intent in ("who", "how_to_apply", "validity", "clause_lookup", "metadata"):
         wants_figure = False
-    elif yes_no and not amounts and not ASKS_HOW_MUCH.search(question):
-        wants_figure = False  # "走高速要交钱吗": the answer may be a rule (免收通行费), not a figure
+    elif yes_no and not premise and not ASKS_HOW_MUCH.search(question):
+        wants_figure = False  # "13个收费站间走高速要交钱吗": the answer may be a rule (免收通行费), not a figure
     elif follow and intent == "figure" and state.intent == "figure":
         wants_figure = True  # "那金东呢？" after a figure question
     money = bool(ASKS_MONEY.search(question) or (follow and ASKS_MONEY.search(state.search_text))) \
         and not ASKS_COUNT.search(question)
 
     # the kinds of figure that answer: a rate, a duration, an area, a sum — any of those asked; a
-    # count asked ("几台") or nothing said lets any figure answer
+    # count asked ("几台") or nothing said lets any figure answer, except that a question asking
+    # one count and nothing else is answered in that count's kind (几台: 3件, not 12类)
     units = tuple(u for pattern, kinds in ASKS_UNITS if pattern.search(question) for u in kinds)
+    counts = ASKS_COUNT.findall(question)
+    if len(counts) == 1 and not units and len(parts) <= 1:
+        units = next((tuple(kind) for kind in COUNT_KINDS if counts[0][-1] in kind), ())
     if units and money:
         units += ("元", "美元")
     elif not units and money:
@@ -386,7 +414,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     return Query(
         question=question, search_text=search, own_text=strip_regions(normalised, aliases).strip(), intent=intent,
         topic=own, context=context, words=words, parts=parts,
-        doc_ids=scoped, regions_named=regions, unknown_places=places, clause_numbers=clauses,
+        doc_ids=scoped, regions_named=regions, unknown_places=places, clause_numbers=clauses, item_refs=items,
         amounts=amounts, conditions=conditions, premise=premise, wants_figure=wants_figure, money=money,
         units=units, fields=asked_fields(question) if intent == "metadata" else
         ("deadline",) if intent == "validity" and ASKS_DEADLINE.search(question) else (),

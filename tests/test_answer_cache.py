@@ -3,7 +3,6 @@ answers, variants that cannot change the answer share an entry, and an ingest em
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 from assistant.answer_cache import AnswerCache, normalise

@@ -116,7 +116,9 @@ def result_label(i: int, h: Hit) -> str:
     figures = list(dict.fromkeys(u.text[a.start:a.end] for a in (u.amounts or extract_amounts(u.text))))
     tag = "［征求意见稿］" if n.status == "draft" else ""
     figs = f" · {'、'.join(figures[:3])}" if figures else ""
-    return f"{i}. {u.label}{u.heading}（{n.short_region}）{tag}{figs}"
+    # an unnumbered paragraph has no heading of its own: its opening words tell two of them apart
+    name = u.heading or (f"“{u.text[:18].strip()}…”" if len(u.text) > 18 else f"“{u.text.strip()}”")
+    return f"{i}. {u.label}{name}（{n.short_region}）{tag}{figs}"
 
 
 def notice_html(notice: Notice, units: list[Unit], notes: list[Note]) -> str:
