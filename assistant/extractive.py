@@ -500,14 +500,18 @@ class _Choice:
         return self.hit.unit
 
 
-def _item_named(unit: Unit, refs: tuple[tuple[int, int], ...]) -> Item | None:
-    """The item of this unit a question names (（十六）第3项 → its 3.), outermost first; None if none."""
-    wanted = [n for clause, n in refs if unit.answers_to(clause)]
+def _item_named(unit: Unit, refs: tuple[tuple[int, int, str], ...]) -> Item | None:
+    """The item of this unit a question names (（十六）第3项 → its 3.; 第四条第二款 → that 款), outermost
+    first, of the kind named (项 over 款 for 第（三）项); None if none."""
+    wanted = [(n, kind) for clause, n, kind in refs if unit.answers_to(clause)]
     if not wanted or not unit.items:
         return None
-    found = [i for i in unit.items if _item_number(i.label) == wanted[0]]
-    outer = [i for i in found if not any(o is not i and o.start <= i.start and i.end <= o.end for o in unit.items)]
-    return (outer or found or [None])[0]
+    n, kind = wanted[0]
+    found = [i for i in unit.items if _item_number(i.label) == n]
+    outer = [i for i in found if not any(o is not i and o.start <= i.start and i.end <= o.end and not o.label.endswith("款")
+                                         for o in unit.items)]
+    ranked = sorted(outer or found, key=lambda i: i.label.endswith("款") != (kind == "款"))
+    return ranked[0] if ranked else None
 
 
 def _item_number(label: str) -> int:
@@ -612,15 +616,18 @@ class ExtractiveAnswerer(Answerer):
         topical = [h for h in hits if not h.evidence and not h.superseded] or [h for h in hits if not h.superseded] or hits
         names = _names(query)
         choices = [self._choose(h, r, _beyond_title(parts, h.notice), list(query.context), query.wants_figure,
-                                units, query.conditions, query.bound) for r, h in enumerate(topical, 1)]
+                                units, query.conditions, query.bound, query.said) for r, h in enumerate(topical, 1)]
         if names:  # whether a unit is about the question: the things it names count, not its verbs
             for c in choices:
                 c.unit_coverage = max(c.unit_coverage, coverage(names, f"{c.unit.heading}{c.unit.text}", partial=False))
         return sorted(choices, key=lambda c: c.score, reverse=True)
 
     def _choose(self, hit: Hit, rank: int, parts: list[list[str]], context: list[str], figure: bool,
-                units: tuple[str, ...], conditions: tuple[Amount, ...] = (), bound: str = "") -> _Choice:
-        """Score a unit and pick its answering sentences: the best one for each sub-question."""
+                units: tuple[str, ...], conditions: tuple[Amount, ...] = (), bound: str = "",
+                said: tuple[Amount, ...] = ()) -> _Choice:
+        """Score a unit and pick its answering sentences: the best one for each sub-question. `said`:
+        the figures of the reply a "那…呢" follow-up turns from; a sentence giving only those is not what
+        it asks for when another one answers it about as well."""
         text = hit.unit.text
         sents = sentences(text)
         starts, pos = [], 0
@@ -648,6 +655,9 @@ class ExtractiveAnswerer(Answerer):
         echoes = [int(fits[i] == 0 and any(a.unit == c.unit and a.value == c.value and a.per == c.per
                                            for c in conditions for a in _amounts(s)))
                   for i, s in enumerate(sents)]
+        repeats = [int(bool(said) and bool(_amounts(s)) and all(
+            any(a.unit == b.unit and a.value == b.value and a.per == b.per for b in said) for a in _amounts(s)))
+            for s in sents]
         # an item gives the figure its lead states: "…3年内不得参与…：" over "（一）虚构交易…骗取补贴的；"
         leads = [_lead_index(hit.unit, sents, starts, i) for i in range(len(sents))]
 
@@ -660,7 +670,9 @@ class ExtractiveAnswerer(Answerer):
             return (figs[i] and figure_near_topic(sents[i], part, units)) \
                 or (j is not None and figs[j] and figure_near_topic(sents[j], part, units))
         for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
-            raw = [coverage(part, within[i] + s) + (CONTEXT_WEIGHT * coverage(context, s) if context else 0.0)
+            # the conversation's words frame the question, but not for the sentence already replied
+            raw = [coverage(part, within[i] + s) + (CONTEXT_WEIGHT * coverage(context, s)
+                                                    if context and not repeats[i] else 0.0)
                    for i, s in enumerate(sents)]
             covs = [c + CONDITION_BONUS * max(fits[i], echoes[i]) + BOUND_BONUS * bounded[i] for i, c in enumerate(raw)]
             if not covs:

@@ -278,7 +278,7 @@ class Query:
     regions_named: tuple[str, ...] = ()  # regions in scope by name (the question's, the conversation's)
     unknown_places: tuple[str, ...] = ()  # places named (or carried) that no notice covers (杭州…)
     clause_numbers: tuple[int, ...] = ()  # explicit clause references: 第十四条 -> 14
-    item_refs: tuple[tuple[int, int], ...] = ()  # items named inside them: 第六条第（三）项 -> (6, 3)
+    item_refs: tuple[tuple[int, int, str], ...] = ()  # items named inside them: 第六条第（三）项 -> (6, 3, "项")
     amounts: tuple[Amount, ...] = ()  # figures in the question (一万五 -> 15000元)
     conditions: tuple[Amount, ...] = ()  # the figures that describe the asker's case (3万㎡, 投了50万)
     premise: tuple[Amount, ...] = ()  # a figure the asker wants confirmed ("补贴是2万吧")
@@ -291,6 +291,7 @@ class Query:
     version_missing: bool = False  # … that no notice in scope has
     fields: tuple[MetaField, ...] = ()  # what is asked about the notice itself (文号, 印发日期, 废止…)
     follow_up: bool = False  # leans on the previous turn (its topic or its region)
+    said: tuple[Amount, ...] = ()  # a "那…呢" follow-up with a topic of its own: the figures already replied
     scope_from: str = ""  # where the region came from: question | conversation | argument | ""
     chinese: bool = True  # the question has Chinese text to work on
 

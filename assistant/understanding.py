@@ -12,6 +12,7 @@ one that names only a new topic keeps the region, and a refused place stays refu
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 import jieba.posseg
@@ -97,6 +98,7 @@ ASKS_UNITS = [
      ("年", "个月", "月", "日", "天", "工作日")),
     (re.compile(r"多少亩|几亩|面积多大|多少平方|多大面积"), ("亩", "平方米", "平方公里")),
 ]
+CONTRAST = re.compile(r"^(那|那么|那要是|换成|如果是|要是)|呢[？?。！!]*$")
 HALF = re.compile(r"一半|半数")
 PER_WORD = re.compile(r"^每[\u4e00-\u9fff]?$")  # 每辆, 每件, 每人: the per-unit of the figure asked, not a topic
 NOUN_FLAGS = ("n", "l")  # jieba's tags for nouns (n, ns, nt, nz…) and set phrases (not verbal nouns: 免费)
@@ -111,14 +113,14 @@ RELATIVE_YEAR_RE = re.compile("|".join(RELATIVE_YEAR))
 
 
 # ---------------------------------------------------------------------------------- small readers --
-def clause_refs(text: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+def clause_refs(text: str) -> tuple[tuple[int, ...], tuple[tuple[int, int, str], ...]]:
     """Clause references as unit numbers, and the items named inside them.
 
     第十四条 → 14; "第三部分的（四）" / "三、（四）" → 3004 (the （四） of section 三 where numbering
     restarts) and 4 (where it runs on). An item right after its clause — 第六条第（三）项, 第十条第二款,
-    （十六）第3项 — is (6, 3), (10, 2), (16, 3), and not a clause of its own."""
+    （十六）第3项 — is (6, 3, "项"), (10, 2, "款"), (16, 3, "项"), and not a clause of its own."""
     clauses: list[int] = []
-    items: list[tuple[int, int]] = []
+    items: list[tuple[int, int, str]] = []
     owner, owner_end = 0, -1  # the clause the next item may belong to, and where its reference ended
     for m in CLAUSE_REF.finditer(text):
         raw = m.group("a") or m.group("b") or m.group("c")
@@ -129,7 +131,7 @@ def clause_refs(text: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]
             continue
         follows = owner and ITEM_JOIN.fullmatch(text[owner_end:m.start()]) is not None
         if follows and (m.group("kind") in ("项", "款", "目") or m.group("c")):
-            items.append((owner, n))
+            items.append((owner, n, m.group("kind") or "项"))
             owner_end = m.end()
             continue
         section = SECTION_REF.search(text[:m.start()])
@@ -306,7 +308,12 @@ def understand(question: str, history: list[Message], catalog: Catalog, *, regio
     state = Conversation()
     for turn in [m.content for m in history if m.role == "user"]:
         state = _fold(_turn(turn, state, catalog), state, catalog)
-    return _turn(question, state, catalog, region_doc_ids=region_doc_ids, search_text=search_text)
+    query = _turn(question, state, catalog, region_doc_ids=region_doc_ids, search_text=search_text)
+    replies = [m.content for m in history if m.role == "assistant"]
+    if query.follow_up and query.topic and replies and CONTRAST.search(question):
+        # "那换购燃油车呢？" after the 新能源车 figure: something other than what was just said
+        query = replace(query, said=tuple(extract_amounts(replies[-1])))
+    return query
 
 
 def _fold(q: Query, before: Conversation, catalog: Catalog) -> Conversation:

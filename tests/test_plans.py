@@ -144,3 +144,52 @@ def test_a_conversation_keeps_topic_and_region(plans):
     assert elsewhere.status == "not_found" and not states(elsewhere, 12000, per="辆")
     topic = converse(plans, "丽水新能源汽车以旧换新补贴多少？", "技术改造呢？")
     assert {c.doc_id for c in topic.citations} == {"lishui-2025"} and states(topic, 3000000)
+
+
+# -- an article-style 办法 (tests/fixtures/answers/haiyan-banfa.txt): items, 款, increments, limits --
+def paths(answer):
+    return {c.path or c.clause for c in answer.citations}
+
+
+def test_an_item_named_inside_an_article_is_answered_by_that_item(plans):
+    a = plans.ask("海盐县补贴办法第四条第（三）项补贴多少？")
+    assert paths(a) == {"第四条第（三）项"} and states(a, 8000, per="台") and not states(a, 6000, per="台")
+    short = plans.ask("海盐县补贴办法（四）第3项是多少？")  # the same item, written loosely
+    assert paths(short) == {"第四条第（三）项"}
+    kuan = plans.ask("海盐县补贴办法第四条第二款是怎么规定的？")
+    assert paths(kuan) == {"第四条第二款"} and states(kuan, 1000, per="台")
+    article = plans.ask("海盐县补贴办法第三条是怎么规定的？")  # 怎么规定: the article itself
+    assert cited(article) == {("haiyan-banfa", "第三条")} and "限享受1次" in article.answer
+
+
+def test_an_increment_is_read_with_its_base(plans):
+    a = plans.ask("海盐县交售铅酸电池电动自行车，换购锂电池新车，一共补多少？")
+    assert states(a, 500, per="辆") and states(a, 200, per="辆")
+    assert a.answer.index("500元") < a.answer.index("再增加200元")
+
+
+def test_an_increment_whose_condition_is_the_askers_is_added(plans):
+    new_energy = plans.ask("海盐县买一台新能源拖拉机能补多少？")
+    assert states(new_energy, 6000, per="台") and states(new_energy, 1000, per="台")
+    plain = plans.ask("海盐县买一台拖拉机能补多少？")
+    assert states(plain, 6000, per="台") and not states(plain, 1000, per="台")
+
+
+def test_a_count_is_answered_in_the_kind_asked(plans):
+    a = plans.ask("海盐县植保无人机每年最多能补几台？")
+    assert cited(a) == {("haiyan-banfa", "第四条")} and states(a, 2, unit="台")
+    assert "9类" not in a.answer
+
+
+def test_a_lead_gives_its_items_its_figure(plans):
+    a = plans.ask("海盐县倒卖农机补贴机具的，几年内不能再享受补贴？")
+    assert a.status == "answered" and states(a, 5, unit="年") and "倒卖补贴机具" in a.answer
+    last = plans.ask("海盐县电动自行车以旧换新补贴会超过新车价格的40%吗？")  # a 款 after the list
+    assert paths(last) == {"第二条第二款"} and "补贴标准如下" not in last.answer
+
+
+def test_a_contrasting_follow_up_asks_for_the_other_figure(plans):
+    first = converse(plans, "海盐县报废木质渔船，新建钢质渔船补贴多少？")
+    assert states(first, 100000, per="艘")
+    other = converse(plans, "海盐县报废木质渔船，新建钢质渔船补贴多少？", "那新建木质渔船呢？")
+    assert states(other, 30000, per="艘") and not states(other, 100000, per="艘")
