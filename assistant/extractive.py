@@ -23,6 +23,7 @@ from .answering import Answerer
 from .catalog import Catalog
 from .keywords import SYNONYMS, mentions, tokenize, variants
 from .notes import NEXT_STEP
+from .metadata import PERIOD_HEADING
 from .numbers import contains_amount, extract_amounts
 from .parsing import CN_NUMERAL, clause_number
 from .settings import Settings
@@ -62,6 +63,7 @@ RESPONSIBLE_WORDS = re.compile(r"[\u4e00-\u9fff]{2,12}(?:局|委|办|中心|部�
 APPLY_WORDS = re.compile(r"申请|申报|申领|受理|提交|材料|流程|程序|办理|兑付|兑现|登记|备案|报名|竞争性选择|"
                          r"择优|遴选|评审")
 PROCEDURE_WORDS = re.compile(r"提交|申报材料|申请材料|受理|通过[“\"]?[^，。]{0,12}(?:APP|平台|专区|系统|窗口)|网上申请|线上申请")
+ASK_ONLY = re.compile(r"^(?:领|申请|申报|办理|办|拿|领取|兑现|怎么|如何)$")  # the asking, not a topic
 HOW_NEAR_RATIO = 0.8  # a unit this close to the best may answer a how-to question if it says how
 # A rule that says what the asker must do or hold ("使用ETC记账卡的…", "凭…领取"): how it is obtained.
 ELIGIBILITY_WORDS = re.compile(r"使用|凭|持有|(?<![必无])须|需要|应当|通过[^。，]{0,10}(?:验收|审核|认定)")
@@ -138,6 +140,12 @@ def figure_near_topic(sentence: str, terms, units: tuple[str, ...] = ()) -> bool
     return False
 
 
+def _period_heading(unit: Unit) -> bool:
+    """A clause headed by the period it states (（三）实施时间。2025年4月10日至…), with a date."""
+    return unit.kind == "clause" and bool(PERIOD_HEADING.match(unit.heading.strip("。 ")))  \
+        and bool(re.search(r"\d{4}\s*年", unit.text))
+
+
 def _period_strength(text: str) -> int:
     """2: states the period (有效期至…, 自…起施行, 全年实施有效); 1: a deadline (截止); 0: mentions it."""
     if re.search(r"有效期(?:至|为|到|[一二三四五六七八九十\d])|起施行|起实施|起执行|全年实施有效", text):
@@ -195,7 +203,10 @@ def _meets(value: float, a: Amount) -> bool:
     return value >= a.value if a.bound == "min" else value <= a.value
 
 
-PERIOD_WORDS = re.compile(r"有效期|实施有效|起施行|起实施|之日起(?:施行|实施|执行)|(?:施行|实施)期(?!间)|截止|截至")
+PERIOD_WORDS = re.compile(r"有效期|实施有效|起施行|起实施|之日起(?:施行|实施|执行)|(?:施行|实施)期(?!间)|截止|截至"
+                          r"|(?:时间|期限|日期)(?:为|是|：|:)\s*\d{4}\s*年")
+# A draft's consultation: "征求意见时间为2025年9月1日至2025年9月30日" (in its letter or preamble)
+CONSULTATION = re.compile(r"征求意见.{0,12}\d{4}\s*年|\d{4}\s*年.{0,24}(?:前|止).{0,8}(?:反馈|提出|寄|发送).{0,6}意见")
 VALIDITY_MAX_NOTICES = 3  # a validity question naming no notice is answered for the few it found
 VALIDITY_TOPIC_MIN = 0.6  # a clause a validity question names (its own deadline) must be clearly about it
 APPLY_TOPIC_MIN = 0.3  # a sentence on applying must be about the question's topic (not a neighbour's)
@@ -850,6 +861,13 @@ class ExtractiveAnswerer(Answerer):
         best = choices[0]
         near = [c for c in choices if c.unit_coverage >= HOW_NEAR_RATIO * best.unit_coverage]
         best = next((c for c in near if any(PROCEDURE_WORDS.search(s) for s in sentences(c.unit.text))), best)
+        if not any(PROCEDURE_WORDS.search(s) for s in sentences(best.unit.text)) \
+                and not [t for t in query.topic if t not in best.notice.title and not ASK_ONLY.match(t)]:
+            # the question names only the notice ("奎文区家电以旧换新补贴怎么领"): the notice's own procedure
+            own = [h for h in hits if h.evidence and h.notice.doc_id == best.notice.doc_id and h.unit.kind == "clause"
+                   and any(PROCEDURE_WORDS.search(s) for s in sentences(h.unit.text))]
+            if own:
+                best = self._choose(own[0], 1, [list(query.topic)], [], False, ())
         unit, notice = best.unit, best.notice
         # a sentence on applying counts when it is on the topic, or follows the sentence that is
         topic = list(query.topic) or list(query.context)
@@ -857,7 +875,8 @@ class ExtractiveAnswerer(Answerer):
         covs = [coverage(topic, s) for s in sents]
         on_topic = max(range(len(sents)), key=lambda i: covs[i]) if sents else 0
         heading = f"{unit.label}{unit.heading}" if unit.heading else None  # a GB/T clause's heading sentence
-        said = [s for i, s in enumerate(sents) if APPLY_WORDS.search(s) and not (heading and s.startswith(heading))
+        said = [s for i, s in enumerate(sents) if (APPLY_WORDS.search(s) or PROCEDURE_WORDS.search(s))
+                and not (heading and s.startswith(heading))
                 and (covs[i] >= APPLY_TOPIC_MIN or on_topic < i <= on_topic + APPLY_FOLLOWS)]
         departments = "、".join(unit.departments)
         if not said:  # no procedure: the rule that says what the asker must use or hold, if any
@@ -889,17 +908,26 @@ class ExtractiveAnswerer(Answerer):
                 topical = [c for c in topical if c.unit.kind == "clause" and c.unit_coverage >= VALIDITY_TOPIC_MIN]
                 if topical:
                     picked.append(max(topical, key=lambda c: c.score))
-            stated = [h for h in mine if h.unit.kind in ("closing", "clause", "section_intro")
-                      and PERIOD_WORDS.search(h.unit.text)]
+            if notice is not None and notice.status == "draft":  # is it final: its consultation says it is not
+                asked = next((h for h in mine if h.unit.kind in ("letter", "preamble")
+                              and any(CONSULTATION.search(x) for x in sentences(h.unit.text))), None)
+                if asked is not None:
+                    picked.append(_Choice(asked, 1.0, 1.0, [x for x in sentences(asked.unit.text)
+                                                            if CONSULTATION.search(x)][:1], False))
+            stated = [h for h in mine if h.unit.kind in ("closing", "clause", "section_intro", "letter")
+                      and (PERIOD_WORDS.search(h.unit.text) or _period_heading(h.unit))
+                      and not any(h is c.hit for c in picked)]
             # the unit on what the question names beyond the notice (a deadline: 截止), else the one
             # that states the period outright (有效期至…, 自…起施行), then one with a date
             deadline = "deadline" in query.fields  # "截止到哪天": the deadline before the period
             stated = max(stated, default=None, key=lambda h: (coverage(topic, h.unit.text) >= 0.5 if topic else False,
                                                               (_period_strength(h.unit.text) == 1) if deadline else 0,
+                                                              _period_heading(h.unit),
                                                               _period_strength(h.unit.text),
                                                               bool(re.search(r"\d{4}\s*年", h.unit.text))))
             if stated:
-                said = [s for s in sentences(stated.unit.text) if PERIOD_WORDS.search(s)]
+                said = [s for s in sentences(stated.unit.text) if PERIOD_WORDS.search(s)] if not \
+                    _period_heading(stated.unit) else [stated.unit.text]
                 picked.append(_Choice(stated, 1.0, 1.0, said, False))
             if notice is not None:
                 leads.append(self._period_today(notice, catalog))

@@ -17,6 +17,7 @@ import numpy as np
 from .index import ClauseIndex, Snapshot
 from .index.snapshot import gc_paused
 from .keywords import expand, tokenize
+from .metadata import PERIOD_HEADING
 from .types import RESTART_BASE, Hit, Notice, Query, Unit
 
 RRF_K = 60
@@ -71,6 +72,15 @@ class Retriever:
         """Keyword tokens of a question, without region names (the region is a filter, not a topic)."""
         return expand([t for t in tokenize(text) if t not in self._alias_tokens])
 
+    def _beyond_titles(self, tokens: list[str], doc_ids: tuple[str, ...]) -> list[str]:
+        """Inside the notices asked about, the words of their titles name the notice, not a clause
+        (every row of 奎文区's 家电以旧换新 table repeats them): the other words rank, when there are any."""
+        titles = [self.notices[d].title for d in doc_ids if d in self.notices]
+        if not titles:
+            return tokens
+        beyond = [t for t in tokens if not all(t in title for title in titles)]
+        return beyond or tokens
+
     def _allowed(self, doc_ids: tuple[str, ...]) -> np.ndarray | None:
         """Per unit: inside the question's notices (None: all are)."""
         if not doc_ids:
@@ -94,7 +104,7 @@ class Retriever:
         # Keyword ranks of every matching unit, in the order a full sort gives (ties included). Only
         # the best `k + len(dense)` can reach the top k on their keyword score alone; the dense
         # candidates and the clauses referred to get their keyword rank wherever it is.
-        scores = self.keywords.scores(self.query_tokens(query.search_text))
+        scores = self.keywords.scores(self._beyond_titles(self.query_tokens(query.search_text), query.doc_ids))
         order = scores.argsort()[::-1]
         keep = scores[order] > 0
         if allowed is not None:
@@ -156,6 +166,8 @@ INTENT_EVIDENCE = {
     "metadata": re.compile(r"〔\d{4}〕|\d{4}\s*年\s*\d{1,2}\s*月|[〇○零一二三四五六七八九]{4}年|废止|负责解释|印发|人民政府"),
 }
 EVIDENCE_KINDS = ("closing", "clause", "preamble", "letter")
+# A section or heading on how to apply (四、申领流程, 申报程序, 办理方式)
+PROCEDURE_PLACE = re.compile(r"申领|申报|申请|办理|兑现|兑付|领取|流程|程序")
 EVIDENCE_MAX = 6
 
 
@@ -173,9 +185,15 @@ def evidence_hits(retriever: Retriever, query: Query, hits: list[Hit]) -> list[H
     for u in (u for d in notices if d in scope for u in retriever.units_of(d)):
         if u.unit_id in have or u.kind not in EVIDENCE_KINDS:
             continue
+        if query.intent == "validity" and u.kind == "clause" and PERIOD_HEADING.match(u.heading.strip("。 ")):
+            candidates.append(u)  # （三）实施时间: it states the period outright
+            continue
         if query.intent == "validity" and u.kind == "clause" and not re.search(r"有效期|起施行|之日起|截止|截至", u.text):
             continue
         if query.intent == "metadata" and u.kind == "clause" and not re.search(r"废止|负责解释", u.text):
+            continue
+        if query.intent == "how_to_apply" and u.kind == "clause" and PROCEDURE_PLACE.search(f"{u.section}{u.heading}"):
+            candidates.append(u)  # 四、申领流程 → （十）购新立减: the notice's own procedure
             continue
         if query.intent not in ("validity", "metadata") and u.kind == "clause" and not query.clause_numbers:
             continue  # a clause about another topic says nothing general about whom to ask or how
