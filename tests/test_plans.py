@@ -193,3 +193,30 @@ def test_a_contrasting_follow_up_asks_for_the_other_figure(plans):
     assert states(first, 100000, per="艘")
     other = converse(plans, "海盐县报废木质渔船，新建钢质渔船补贴多少？", "那新建木质渔船呢？")
     assert states(other, 30000, per="艘") and not states(other, 100000, per="艘")
+
+
+# -- a draft 实施方案 with a consultation letter and a table (tests/fixtures/answers/jiashan-jiadian-draft.md) --
+def test_words_of_the_title_do_not_let_a_table_crowd_out_the_notice(plans):
+    a = plans.ask("嘉善县家电以旧换新补贴资金总额是多少？")  # every table row repeats 家电以旧换新补贴
+    assert cited(a) == {("jiashan-jiadian-draft", "（结语）")} and states(a, 8000000)
+    hit = plans.search("嘉善县家电以旧换新补贴资金总额是多少？", k=1)[0]  # found first, not after the rows
+    assert hit.unit.kind == "closing" and hit.keyword_rank == 1
+
+
+def test_a_question_naming_only_the_notice_gets_its_own_procedure(plans):
+    a = plans.ask("嘉善县家电以旧换新补贴怎么领？")
+    assert a.status == "answered" and cited(a) == {("jiashan-jiadian-draft", "（五）")} and "浙里办" in a.answer
+
+
+def test_a_clause_headed_by_the_period_states_it(plans):
+    a = plans.ask("嘉善县家电以旧换新补贴活动到什么时候结束？")
+    assert ("jiashan-jiadian-draft", "（二）") in cited(a) and "2026年12月31日" in a.answer
+    notice = plans.catalog.notices["jiashan-jiadian-draft"]  # and the notice's period is read from it
+    assert (notice.effective_from, notice.effective_to) == (date(2026, 1, 1), date(2026, 12, 31))
+
+
+def test_a_drafts_consultation_answers_whether_it_is_final(plans):
+    final = plans.ask("嘉善县家电以旧换新补贴实施方案正式出台了吗？")
+    assert ("jiashan-jiadian-draft", "（通知）") in cited(final) and "征求意见稿" in final.answer
+    closes = plans.ask("嘉善县家电以旧换新方案征求意见到哪天截止？")
+    assert ("jiashan-jiadian-draft", "（通知）") in cited(closes) and "2026年11月30日" in closes.answer
