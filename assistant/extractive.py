@@ -63,7 +63,6 @@ RESPONSIBLE_WORDS = re.compile(r"[\u4e00-\u9fff]{2,12}(?:局|委|办|中心|部�
 APPLY_WORDS = re.compile(r"申请|申报|申领|受理|提交|材料|流程|程序|办理|兑付|兑现|登记|备案|报名|竞争性选择|"
                          r"择优|遴选|评审")
 PROCEDURE_WORDS = re.compile(r"提交|申报材料|申请材料|受理|通过[“\"]?[^，。]{0,12}(?:APP|平台|专区|系统|窗口)|网上申请|线上申请")
-ASK_ONLY = re.compile(r"^(?:领|申请|申报|办理|办|拿|领取|兑现|怎么|如何)$")  # the asking, not a topic
 HOW_NEAR_RATIO = 0.8  # a unit this close to the best may answer a how-to question if it says how
 # A rule that says what the asker must do or hold ("使用ETC记账卡的…", "凭…领取"): how it is obtained.
 ELIGIBILITY_WORDS = re.compile(r"使用|凭|持有|(?<![必无])须|需要|应当|通过[^。，]{0,10}(?:验收|审核|认定)")
@@ -861,13 +860,16 @@ class ExtractiveAnswerer(Answerer):
         best = choices[0]
         near = [c for c in choices if c.unit_coverage >= HOW_NEAR_RATIO * best.unit_coverage]
         best = next((c for c in near if any(PROCEDURE_WORDS.search(s) for s in sentences(c.unit.text))), best)
-        if not any(PROCEDURE_WORDS.search(s) for s in sentences(best.unit.text)) \
-                and not [t for t in query.topic if t not in best.notice.title and not ASK_ONLY.match(t)]:
-            # the question names only the notice ("奎文区家电以旧换新补贴怎么领"): the notice's own procedure
+        if not any(PROCEDURE_WORDS.search(s) for s in sentences(best.unit.text)):
+            # the question names little beyond the notice ("奎文区家电以旧换新补贴怎么领"): the notice's own
+            # procedure (四、申领流程), the part of it on what is asked (领 → 领取补贴资格)
+            beyond = [t for t in query.topic if t not in best.notice.title]
             own = [h for h in hits if h.evidence and h.notice.doc_id == best.notice.doc_id and h.unit.kind == "clause"
                    and any(PROCEDURE_WORDS.search(s) for s in sentences(h.unit.text))]
-            if own:
-                best = self._choose(own[0], 1, [list(query.topic)], [], False, ())
+            pick = max(own, key=lambda h: coverage(beyond, h.unit.text) if beyond else 0.0, default=None)
+            if pick is not None and (not beyond or coverage(beyond, pick.unit.text)
+                                     > coverage(beyond, f"{best.unit.heading}{best.unit.text}")):
+                best = self._choose(pick, 1, [list(query.topic)], [], False, ())
         unit, notice = best.unit, best.notice
         # a sentence on applying counts when it is on the topic, or follows the sentence that is
         topic = list(query.topic) or list(query.context)

@@ -89,7 +89,7 @@ INTENT_WORDS = frozenset("文号 发文 字号 印发 发布 出台 下发 日�
                          "有效 有效期 失效 过期 到期 期限 废止 版 年版 版本 内容 原文 全文 讲 讲了 说 写 列 列出 "
                          "哪些 分别 种 类 年 月 日 年度 牵头 归 事 满足 符合 资格 门槛 "
                          "比例 比率 封顶 额度 上限 金额 标准 多久 多长 期限 现在 目前 如今 "
-                         "最终 定 下来 正式 出台 定稿 截止 截至".split())
+                         "最终 定 下来 正式 出台 定稿 截止 截至 结束 为止".split())
 # What kind of figure answers: a rate must be a %, a duration a time, an area an area.
 ASKS_UNITS = [
     (re.compile(r"利率|比例|比率|百分之|百分比|费率|贴息率|几成|占比|几个点"), ("%", "个百分点")),
