@@ -96,6 +96,19 @@ class Catalog:
         ids = self.texts if doc_ids is None else doc_ids
         return any(term in self.texts.get(d, "") for d in ids)
 
+    def together(self, word: str, parts: list[str], doc_ids) -> bool:
+        """Whether the pieces of a word stand together in one of these notices, as a way of saying it
+        (外贸进出口企业 for 外贸企业), not each somewhere of its own (重点 … 实验室 far apart)."""
+        placed = sorted((word.find(p), p) for p in parts if p in word)
+        if len(placed) < 2:
+            return True
+        first = placed[0][1]
+        last = max(placed, key=lambda x: x[0] + len(x[1]))[1]
+        if first == last:
+            return True
+        pattern = re.compile(re.escape(first) + r"[\s\S]{0,%d}" % (len(word) + 4) + re.escape(last))
+        return any(pattern.search(self.texts.get(d, "")) for d in doc_ids)
+
     # -- versions -----------------------------------------------------------------------------------
     def versions(self, doc_id: str) -> list[Notice]:
         """Every version of the notice's series, newest first (the notice alone if it has none)."""

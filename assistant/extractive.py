@@ -1066,7 +1066,8 @@ class ExtractiveAnswerer(Answerer):
             if any(catalog.mentions(v, scope) for v in variants(w)) or not catalog.mentions(w):
                 continue  # 技改 in scope as 技术改造 is in scope
             parts = [p for p in tokenize(w, hmm=False) if p != w and len(p) >= 2 and catalog.mentions(p, scope)]
-            if not _covers(w, parts):  # 外贸企业 = 外贸 + 企业, both used in scope: a way of saying it
+            # 外贸企业 = 外贸 + 企业, used together in scope: a way of saying it
+            if not _covers(w, parts) or not catalog.together(w, parts, scope):
                 out.append(w)
         return out
 

@@ -220,3 +220,11 @@ def test_a_drafts_consultation_answers_whether_it_is_final(plans):
     assert ("jiashan-jiadian-draft", "（通知）") in cited(final) and "征求意见稿" in final.answer
     closes = plans.ask("嘉善县家电以旧换新方案征求意见到哪天截止？")
     assert ("jiashan-jiadian-draft", "（通知）") in cited(closes) and "2026年11月30日" in closes.answer
+
+
+def test_a_topic_whose_words_stand_apart_in_a_notice_is_not_in_it(plans):
+    # 海盐's 办法 has 实验室 and 重点 in its first article, far apart, and a 新认定…奖励 clause on
+    # another thing: it has no 重点实验室 reward, and 丽水's 100万元 must not carry over
+    a = converse(plans, "丽水新认定的省级重点实验室奖励多少？", "海盐县呢？")
+    assert a.status == "not_found" and not states(a, 1000000) and not states(a, 200000)
+    assert "丽水市" in a.answer  # where there is one
