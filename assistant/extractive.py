@@ -583,7 +583,7 @@ class ExtractiveAnswerer(Answerer):
             where = "、".join(query.regions_named) or catalog.regions_text()
             return Answer("clarify", f"想了解{where}哪方面的政策？可以问具体事项，例如“{where.split('、')[0]}"
                                      f"新能源汽车以旧换新补贴多少”“研发费用补助有哪些”“某项补贴找哪个部门”。",
-                          hits=hits)
+                          hits=hits, library=(where,))
         if explicit and (query.intent == "clause_lookup" or not query.topic or query.item_refs):
             return self._clause(explicit, hits, catalog, query)
         choices = self._rank(query, hits)
@@ -739,11 +739,7 @@ class ExtractiveAnswerer(Answerer):
                 if close and other.unit_coverage >= NOT_FOUND_BELOW and (other.has_figure or not query.wants_figure):
                     picked.append(other)
         if query.wants_figure and not best.has_figure:  # a unit nearly as close that gives the figure answers
-            alt = next((c for c in choices[1:] if c.has_figure and c.notice.doc_id == best.notice.doc_id
-                        and c.score >= FIGURE_UNIT_RATIO * best.score
-                        and (c.unit_coverage >= CLOSE_SECOND_RATIO * best.unit_coverage  # as much about it
-                             or any(condition_fit(s, query.conditions) > 0 for s in c.sentences)  # the asker's case
-                             or self._names_rarest(query, c, best))), None)
+            alt = self._figure_instead(query, choices, best)
             if alt is not None:
                 picked = [alt] + [c for c in picked[1:] if c is not alt]
                 best = alt
@@ -754,6 +750,15 @@ class ExtractiveAnswerer(Answerer):
         lead = self._premise(query, picked[0]) or self._qualifies(query, picked[0])
         return self._compose(_ordered(catalog, picked) if len(picked) > 1 else picked, hits, catalog,
                              lead=lead, query=query)
+
+    def _figure_instead(self, query: Query, choices: list[_Choice], best: _Choice) -> _Choice | None:
+        """A unit of the same notice nearly as close as `best` (which gives no figure) that gives one:
+        as much about it, or about the asker's case, or naming the question's rarest word."""
+        return next((c for c in choices if c is not best and c.has_figure and c.notice.doc_id == best.notice.doc_id
+                     and c.score >= FIGURE_UNIT_RATIO * best.score
+                     and (c.unit_coverage >= CLOSE_SECOND_RATIO * best.unit_coverage  # as much about it
+                          or any(condition_fit(s, query.conditions) > 0 for s in c.sentences)  # the asker's case
+                          or self._names_rarest(query, c, best))), None)
 
     def _premise(self, query: Query, choice: _Choice) -> str:
         """"是的。" / "不是。" for a figure the asker wants confirmed, when the quote states one to compare."""
@@ -810,7 +815,7 @@ class ExtractiveAnswerer(Answerer):
             top = mine[0]
             if query.wants_figure and not top.has_figure:  # a figure was asked: the unit that gives one
                 top = next((c for c in mine if c.has_figure and c.unit_coverage >= LIST_SECOND_RATIO * top.unit_coverage),
-                           top)
+                           None) or self._figure_instead(query, mine, top) or top
                 mine = [top] + [c for c in mine if c is not top]
             if top.unit_coverage < NOT_FOUND_BELOW or self._elsewhere(query, top, catalog, (top.notice.doc_id,)):
                 continue
@@ -1050,7 +1055,7 @@ class ExtractiveAnswerer(Answerer):
         places = "、".join(query.unknown_places)
         return Answer("not_found", f"目前没有收录{places}的政策文件，无法回答{places}的问题。"
                                    f"已收录的地区有：{catalog.regions_text()}，可以问这些地区的补贴、奖励标准和办理部门。"
-                                   f"{places}的政策{NEXT_STEP}", hits=hits)
+                                   f"{places}的政策{NEXT_STEP}", hits=hits, library=(catalog.regions_text(),))
 
     @staticmethod
     def _foreign_terms(query: Query, catalog: Catalog, scope: tuple[str, ...] = ()) -> list[str]:
@@ -1098,7 +1103,7 @@ class ExtractiveAnswerer(Answerer):
                       and catalog.in_force(d) and any(catalog.mentions(t, (d,)) for t in foreign)]
             if others:
                 body += f"{'、'.join(dict.fromkeys(others[:REGION_HINT_MAX]))}的政策文件中有相关内容，可以问那里的规定。"
-        return Answer("not_found", f"{body}可以换个说法再问，或{NEXT_STEP}", hits=hits)
+        return Answer("not_found", f"{body}可以换个说法再问，或{NEXT_STEP}", hits=hits, library=(where,))
 
     # -- writing it out -------------------------------------------------------------------------------
     def _compose(self, picked: list[_Choice], hits: list[Hit], catalog: Catalog, lead: str = "",

@@ -242,6 +242,8 @@ class Answer:
     notes: list[Note] = field(default_factory=list)
     intent: str = ""  # the plan the answer followed (figure, list, who, …)
     hits: list[Hit] = field(default_factory=list, repr=False)  # what retrieval found (not public)
+    # what the answer says about the library itself ("…等9个地区"): its figures come from no clause
+    library: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def answer(self) -> str:

@@ -94,6 +94,14 @@ def test_expected_not_found_and_false_not_found(corpus, cases):
     assert wrong.false_not_found and wrong.problems[0] == "false not_found"
 
 
+def test_the_count_of_the_librarys_regions_is_a_known_figure(corpus, cases):
+    regions = len({n.region for n in corpus[2].notices.values()})  # 2 in the seed corpus
+    right = score(cases["nf-01"], Answer("not_found", f"没有杭州的政策文件。已收录衢州市等{regions}个地区。"), corpus[2])
+    assert right.unsupported == [] and not right.failed
+    wrong = score(cases["nf-01"], Answer("not_found", f"没有杭州的政策文件。已收录衢州市等{regions + 5}个地区。"), corpus[2])
+    assert wrong.unsupported == [f"{regions + 5}个"] and wrong.failed
+
+
 def test_summary_and_thresholds(corpus, cases):
     good = score(cases["qz-014-a"], reply(corpus, "最高1.5万元/辆。", [("quzhou-2025", "（十四）")]), corpus[2])
     bad = score(cases["qz-014-a"], reply(corpus, "最高2万元/辆。", [("quzhou-2025", "（十四）")]), corpus[2])

@@ -228,3 +228,21 @@ def test_a_topic_whose_words_stand_apart_in_a_notice_is_not_in_it(plans):
     a = converse(plans, "丽水新认定的省级重点实验室奖励多少？", "海盐县呢？")
     assert a.status == "not_found" and not states(a, 1000000) and not states(a, 200000)
     assert "丽水市" in a.answer  # where there is one
+
+
+def test_a_refusal_that_counts_the_librarys_regions_passes_the_figure_check(settings, tmp_path):
+    """With more regions than a reply lists, it says how many (…等9个地区): a figure about the library
+    itself, not from a clause; the answer goes out as written, not replaced by the fallback."""
+    from assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    places = ["安吉县", "德清县", "长兴县", "桐乡市", "海宁市", "平湖市", "嵊州市", "新昌县", "诸暨市"]
+    for n, place in enumerate(places, 1):
+        (corpus / f"n{n}.txt").write_text(f"{place}关于支持茶产业发展的若干政策\n为发展茶产业，制定以下政策。\n"
+                                          f"（一）支持茶园提升。每亩补助{100 * n}元。\n", encoding="utf-8")
+    a = Assistant(replace(settings, corpus_dir=corpus, data_dir=tmp_path / "data", today=date(2026, 11, 22)))
+    a.ingest(progress=False)
+    refusal = a.ask("杭州的茶园补贴多少？")
+    assert refusal.status == "not_found" and refusal.fallback is None
+    assert "等9个地区" in refusal.answer and "12345" in refusal.answer

@@ -307,6 +307,8 @@ def score(case: Case, answer: Answer, regions: RegionFigures, latency_ms: float 
     if case.version or mixed:
         r.version_ok = not r.version_issues
     sources = [c.text for c in answer.citations] + [f"{c.doc_title}{c.clause}" for c in answer.citations]
+    # a figure about the library itself, counted here from the notices: "…等9个地区"
+    sources.append(f"{len({n.region for n in regions.notices.values()})}个地区")
     figures_text = without_phone_numbers(text)
     r.unsupported = [format_amount(a) for a in unsupported_amounts(figures_text, sources)]
     r.wrong_region = [format_amount(a) for a in regions.wrong_region(figures_text, case.region)]
