@@ -1140,8 +1140,8 @@ class ExtractiveAnswerer(Answerer):
         before = "".join(choice.sentences[:k])
         sents = sentences(choice.unit.text)
         at = sents.index(choice.sentences[k]) if choice.sentences[k] in sents else -1
-        offsets = _offsets(choice.unit.text, sents)
-        lead = [_lead(choice.unit, sents, offsets, at)] if at > 0 and _lead(choice.unit, sents, offsets, at) else []
+        said_before = _lead(choice.unit, sents, _offsets(choice.unit.text, sents), at) if at > 0 else ""
+        lead = [said_before] if said_before else []
         heads = [h for h in lead + item_headers(choice.unit, choice.starts[k], choice.sentences[k])
                  if h not in before and h not in said and h != choice.sentences[k]]
         said.update(heads)
