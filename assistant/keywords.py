@@ -15,7 +15,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import jieba
@@ -79,8 +79,24 @@ def variants(term: str) -> tuple[str, ...]:
 
 
 def mentions(text: str, term: str) -> bool:
-    """Whether the text contains the term or one of its synonyms."""
-    return any(v in text for v in variants(term))
+    """Whether the text contains the term or one of its synonyms, or, for a two-character word, the
+    word it abbreviates by first characters (农机 in 农业机械, 技改 in 技术改造, 社保 in 社会保险)."""
+    if any(v in text for v in variants(term)):
+        return True
+    pattern = _abbreviated(term)
+    if pattern is None:
+        return False
+    # the long form a word of the dictionary (农业机械, 家用电器), not characters across words
+    # (置换更新 is no 换新, 家庭电动车 no 家电)
+    words = jieba.dt.FREQ
+    return any(words.get(m.group()) for m in pattern.finditer(text))
+
+
+@lru_cache(maxsize=8192)
+def _abbreviated(term: str) -> re.Pattern | None:
+    if len(term) != 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in term):
+        return None
+    return re.compile(f"{term[0]}[\u4e00-\u9fff]{term[1]}[\u4e00-\u9fff]")
 
 
 def expand(tokens: list[str]) -> list[str]:

@@ -246,3 +246,9 @@ def test_a_refusal_that_counts_the_librarys_regions_passes_the_figure_check(sett
     refusal = a.ask("杭州的茶园补贴多少？")
     assert refusal.status == "not_found" and refusal.fallback is None
     assert "等9个地区" in refusal.answer and "12345" in refusal.answer
+
+
+def test_an_abbreviation_finds_the_words_it_shortens(plans):
+    # the question says 农机, the article 农业机械 / 机具; 合作社 is the asker's word for 经营主体
+    a = plans.ask("海盐县一个合作社一年最多能补几台农机？")
+    assert a.status == "answered" and paths(a) == {"第四条第三款"} and states(a, 5, unit="台")

@@ -64,3 +64,16 @@ def test_homophone_slip_and_unknown_places(assistant):
     assert understand("渠州燃油车补贴多少", [], notices).doc_ids == ("quzhou-2025",)
     assert understand("杭州市新能源汽车补贴", [], notices).unknown_places == ("杭州市",)
     assert understand("金华婺城区人才购房补贴", [], notices).doc_ids == ()
+
+
+@pytest.mark.parametrize("term, text, said", [
+    ("农机", "购置农业机械的，按机具类别分档补贴", True),
+    ("技改", "对技术改造项目给予补助", True),
+    ("家电", "购买家用电器的", True),
+    ("换新", "置换更新补贴", False),  # characters across two words are no abbreviation
+    ("家电", "居民家庭电动车充电", False),
+])
+def test_a_two_character_word_is_found_in_the_words_it_abbreviates(term, text, said):
+    from assistant.keywords import mentions
+
+    assert mentions(text, term) is said
