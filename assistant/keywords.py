@@ -88,8 +88,8 @@ def mentions(text: str, term: str) -> bool:
         return False
     # the long form a word of the dictionary (农业机械, 家用电器), not characters across words
     # (置换更新 is no 换新, 家庭电动车 no 家电)
-    words = jieba.dt.FREQ
-    return any(words.get(m.group()) for m in pattern.finditer(text))
+    jieba.dt.check_initialized()
+    return any(jieba.dt.FREQ.get(m.group()) for m in pattern.finditer(text))
 
 
 @lru_cache(maxsize=8192)
