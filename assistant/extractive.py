@@ -675,9 +675,11 @@ class ExtractiveAnswerer(Answerer):
         heads_only = {j for j in leads if j is not None and not figs[j]}
         usable = [i for i in usable if i not in heads_only] or usable
 
+        row = hit.unit.kind == "table_row"  # a table row is one record: its figures are its own
+
         def near(i: int, part) -> bool:
             j = leads[i]
-            return (figs[i] and figure_near_topic(sents[i], part, units)) \
+            return (figs[i] and (row or figure_near_topic(sents[i], part, units))) \
                 or (j is not None and figs[j] and figure_near_topic(sents[j], part, units))
         for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
             # the conversation's words frame the question, but not for the sentence already replied
