@@ -1144,8 +1144,8 @@ class ExtractiveAnswerer(Answerer):
         at = sents.index(choice.sentences[k]) if choice.sentences[k] in sents else -1
         said_before = _lead(choice.unit, sents, _offsets(choice.unit.text, sents), at) if at > 0 else ""
         lead = [said_before] if said_before else []
-        heads = [h for h in lead + item_headers(choice.unit, choice.starts[k], choice.sentences[k])
-                 if h not in before and h not in said and h != choice.sentences[k]]
+        heads = [h for h in dict.fromkeys(lead + item_headers(choice.unit, choice.starts[k], choice.sentences[k]))
+                 if h not in before and h not in said and h != choice.sentences[k]]  # a lead that is its item's header: once
         said.update(heads)
         return "".join(heads) + text
 

@@ -259,3 +259,20 @@ def test_a_table_rows_figures_are_its_own(plans):
     a = plans.ask("嘉善县家电以旧换新补多少？")
     assert a.status == "answered" and "没有写明" not in a.answer
     assert states(a, 2000) or states(a, 1500)
+
+
+def test_an_items_header_is_quoted_once(settings, tmp_path):
+    """"（一）一级能效产品：" is both the lead its 目 hang from and their item's header: said once."""
+    from assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tongxiang.txt").write_text(
+        "桐乡市家电购新补贴办法\n第一条　个人消费者购买家电产品的，补贴标准如下：\n（一）一级能效产品：\n"
+        "1. 按售价的20%给予补贴；\n2. 每件最高补贴2000元。\n（二）二级能效产品：\n1. 按售价的15%给予补贴；\n"
+        "2. 每件最高补贴1500元。\n第二条　本办法自2026年1月1日起施行。\n", encoding="utf-8")
+    a = Assistant(replace(settings, corpus_dir=corpus, data_dir=tmp_path / "data", today=date(2026, 11, 22)))
+    a.ingest(progress=False)
+    answer = a.ask("桐乡市一级能效家电每件最高补多少？")
+    assert states(answer, 2000) and not states(answer, 1500)
+    assert answer.answer.count("一级能效产品：") == 1
