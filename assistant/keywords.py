@@ -15,7 +15,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import jieba
@@ -83,20 +83,22 @@ def mentions(text: str, term: str) -> bool:
     word it abbreviates by first characters (农机 in 农业机械, 技改 in 技术改造, 社保 in 社会保险)."""
     if any(v in text for v in variants(term)):
         return True
-    pattern = _abbreviated(term)
-    if pattern is None:
+    if len(term) != 2 or not all(_cjk(ch) for ch in term):
         return False
     # the long form a word of the dictionary (农业机械, 家用电器), not characters across words
     # (置换更新 is no 换新, 家庭电动车 no 家电)
-    jieba.dt.check_initialized()
-    return any(jieba.dt.FREQ.get(m.group()) for m in pattern.finditer(text))
+    at = text.find(term[0])
+    while 0 <= at < len(text) - 3:
+        if text[at + 2] == term[1] and _cjk(text[at + 1]) and _cjk(text[at + 3]):
+            jieba.dt.check_initialized()
+            if jieba.dt.FREQ.get(text[at:at + 4]):
+                return True
+        at = text.find(term[0], at + 1)
+    return False
 
 
-@lru_cache(maxsize=8192)
-def _abbreviated(term: str) -> re.Pattern | None:
-    if len(term) != 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in term):
-        return None
-    return re.compile(f"{term[0]}[\u4e00-\u9fff]{term[1]}[\u4e00-\u9fff]")
+def _cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def expand(tokens: list[str]) -> list[str]:
