@@ -837,13 +837,21 @@ class ExtractiveAnswerer(Answerer):
         for c in _ordered(catalog, picked):
             unit, notice = c.unit, c.notice
             what = unit.heading or (c.sentences[0] if c.sentences else unit.label)
+            what = what[len(unit.label):] if unit.clause and what.startswith(unit.label) and what != unit.label else what
             said = self._responsibility(c, hits, list(query.topic) or list(query.context))
+            if said and said[0].clause and said[1].startswith(said[0].label):  # "第八条本办法…" says 第八条 once
+                said = (said[0], said[1][len(said[0].label):])
             if unit.responsible:
                 who = f"责任单位是{unit.responsible}。"
             elif unit.lead_department:
                 who = f"所在的“{unit.section}”部分由{unit.lead_department}牵头。"
+            elif said and said[0].unit_id == unit.unit_id:  # the unit itself says who: said once
+                lines.append(f"{notice.region}：根据{notice.quoted_title}{unit.label}：{said[1]}")
+                citations.append(Citation.from_unit(unit, notice))
+                continue
             elif said:
-                who = f"文件中写明：{said[1]}（{said[0].label}）"
+                where = said[0].label if said[0].label.startswith("（") else f"（{said[0].label}）"
+                who = f"文件中写明：{said[1]}{where}"
             else:
                 who = "文件没有写明负责部门，" + NEXT_STEP
             lines.append(f"{notice.region}：{notice.quoted_title}{unit.label}“{what}”，{who}")

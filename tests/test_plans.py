@@ -276,3 +276,10 @@ def test_an_items_header_is_quoted_once(settings, tmp_path):
     answer = a.ask("桐乡市一级能效家电每件最高补多少？")
     assert states(answer, 2000) and not states(answer, 1500)
     assert answer.answer.count("一级能效产品：") == 1
+
+
+def test_whom_to_ask_names_each_clause_once(plans):
+    # 海盐's 办法 has no 责任单位: its 第八条 says who interprets it
+    a = plans.ask("海盐县的农机补贴找哪个部门？")
+    assert "县农业农村局" in a.answer and a.answer.count("第八条") == 1 and "（（" not in a.answer
+    assert len(a.citations) == len({(c.doc_id, c.clause) for c in a.citations})
