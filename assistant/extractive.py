@@ -23,7 +23,7 @@ from .answering import Answerer
 from .catalog import Catalog
 from .keywords import SYNONYMS, mentions, tokenize, variants
 from .notes import NEXT_STEP
-from .metadata import PERIOD_HEADING
+from .metadata import headed_by_period
 from .numbers import contains_amount, extract_amounts
 from .parsing import CN_NUMERAL, clause_number
 from .settings import Settings
@@ -141,8 +141,7 @@ def figure_near_topic(sentence: str, terms, units: tuple[str, ...] = ()) -> bool
 
 def _period_heading(unit: Unit) -> bool:
     """A clause headed by the period it states (（三）实施时间。2025年4月10日至…), with a date."""
-    return unit.kind == "clause" and bool(PERIOD_HEADING.match(unit.heading.strip("。 ")))  \
-        and bool(re.search(r"\d{4}\s*年", unit.text))
+    return headed_by_period(unit) and bool(re.search(r"\d{4}\s*年", unit.text))
 
 
 def _period_strength(text: str) -> int:
@@ -410,15 +409,9 @@ def item_headers(unit: Unit, offset: int, sentence: str) -> list[str]:
     return out
 
 
-def _lead(unit: Unit, sents: list[str], starts: list[int], i: int) -> str:
-    """The sentence a list hangs from ("按车辆销售价格给予分档补贴：", "补贴标准如下："), read with each
-    item of the list; "" when sentence i hangs from none (see _lead_index)."""
-    j = _lead_index(unit, sents, starts, i)
-    return "" if j is None else sents[j]
-
-
 def _lead_index(unit: Unit, sents: list[str], starts: list[int], i: int) -> int | None:
-    """The nearest sentence before sentence i ending with a colon. Where the unit's items are known,
+    """The sentence a list hangs from ("按车辆销售价格给予分档补贴：", "补贴标准如下："), read with each
+    item of the list: the nearest one before sentence i ending with a colon. Where the unit's items are known,
     only a sentence inside an item of that list has one: a 款 after the list (同一消费者每类产品限补贴
     1件) does not hang from the last item's "（二）二级能效产品："."""
     listed = [it for it in unit.items if not it.label.endswith("款")]
@@ -452,6 +445,11 @@ def _add_ons(sents: list[str], figs: list[bool], keep: set[int], terms: list[str
         if own:
             out.add(i)
     return out
+
+
+def _same_figure(a: Amount, b: Amount) -> bool:
+    """The same figure, whatever bound each states it with (超过50% and 不超过50%)."""
+    return a.unit == b.unit and a.value == b.value and a.per == b.per
 
 
 def _offsets(text: str, sents: list[str]) -> list[int]:
@@ -640,10 +638,7 @@ class ExtractiveAnswerer(Answerer):
         it asks for when another one answers it about as well."""
         text = hit.unit.text
         sents = sentences(text)
-        starts, pos = [], 0
-        for s in sents:
-            pos = text.find(s, pos)
-            starts.append(max(pos, 0))
+        starts = _offsets(text, sents)
         figs = [has_figure(s, units) for s in sents]
         fits = [condition_fit(s, conditions) for s in sents] if conditions else [0] * len(sents)
         focus = [t for part in parts for t in part]
@@ -658,18 +653,17 @@ class ExtractiveAnswerer(Answerer):
             sents, figs, fits, starts = sents[1:], figs[1:], fits[1:], starts[1:]  # the heading answers nothing
         usable = list(range(len(sents)))
         # …and with the headers of the items it sits in: "（一）一级能效产品：" over "2.每件最高补贴2000元。"
-        within = [topic + "".join(item_headers(hit.unit, starts[i], sents[i])) + _lead(hit.unit, sents, starts, i)
+        leads = [_lead_index(hit.unit, sents, starts, i) for i in range(len(sents))]
+        within = [topic + "".join(item_headers(hit.unit, starts[i], sents[i])) + ("" if leads[i] is None else sents[leads[i]])
                   for i in range(len(sents))]
         bounded = [bool(bound) and any(a.bound == bound for a in _amounts(s)) for s in sents]
         # a sentence stating the very figure the asker names (会超过价格的50%吗 → "不超过…50%")
-        echoes = [int(fits[i] == 0 and any(a.unit == c.unit and a.value == c.value and a.per == c.per
-                                           for c in conditions for a in _amounts(s)))
+        echoes = [int(fits[i] == 0 and any(_same_figure(a, c) for c in conditions for a in _amounts(s)))
                   for i, s in enumerate(sents)]
-        repeats = [int(bool(said) and bool(_amounts(s)) and all(
-            any(a.unit == b.unit and a.value == b.value and a.per == b.per for b in said) for a in _amounts(s)))
-            for s in sents]
-        # an item gives the figure its lead states: "…3年内不得参与…：" over "（一）虚构交易…骗取补贴的；"
-        leads = [_lead_index(hit.unit, sents, starts, i) for i in range(len(sents))]
+        repeats = [int(bool(said) and bool(_amounts(s)) and all(any(_same_figure(a, b) for b in said)
+                                                                 for a in _amounts(s)))
+                   for s in sents]
+        # (an item gives the figure its lead states: "…3年内不得参与…：" over "（一）虚构交易…骗取补贴的；")
 
         # a list's lead without a figure answers nothing by itself: its items (read with it) do
         heads_only = {j for j in leads if j is not None and not figs[j]}
@@ -1045,10 +1039,8 @@ class ExtractiveAnswerer(Answerer):
         if item is None:
             return self._compose([_Choice(hit, 1.0, 1.0, [hit.unit.text], True)], hits, catalog)
         part = hit.unit.text[item.start:item.end]  # 第六条第（三）项: that item, cited by its path
-        starts, said = [], []
-        for s in sentences(part):
-            starts.append(item.start + part.index(s))
-            said.append(s)
+        said = sentences(part)
+        starts = [item.start + at for at in _offsets(part, said)]
         return self._compose([_Choice(hit, 1.0, 1.0, said, True, starts)], hits, catalog)
 
     def _no_figure(self, choice: _Choice, hits, catalog: Catalog, query: Query) -> Answer:
@@ -1150,8 +1142,8 @@ class ExtractiveAnswerer(Answerer):
         before = "".join(choice.sentences[:k])
         sents = sentences(choice.unit.text)
         at = sents.index(choice.sentences[k]) if choice.sentences[k] in sents else -1
-        said_before = _lead(choice.unit, sents, _offsets(choice.unit.text, sents), at) if at > 0 else ""
-        lead = [said_before] if said_before else []
+        j = _lead_index(choice.unit, sents, _offsets(choice.unit.text, sents), at) if at > 0 else None
+        lead = [] if j is None else [sents[j]]
         heads = [h for h in dict.fromkeys(lead + item_headers(choice.unit, choice.starts[k], choice.sentences[k]))
                  if h not in before and h not in said and h != choice.sentences[k]]  # a lead that is its item's header: once
         said.update(heads)

@@ -47,6 +47,12 @@ SERIES_NOISE = re.compile(r"[（(]\s*\d{4}\s*年版\s*[）)]|[（(]?(?:公开)?�
                           r"\d{4}\s*[-—至到]\s*\d{4}\s*年|\d{4}\s*年(?:度)?|[（(]\s*[）)]")
 # A clause headed by the period it states: （三）实施时间。2025年4月10日至2025年12月31日。
 PERIOD_HEADING = re.compile(r"^(?:政策|活动|补贴|项目)?(?:实施|执行|施行|活动|有效|申报|受理)(?:时间|期限|期|日期|时限)$")
+
+
+def headed_by_period(unit) -> bool:
+    """A clause headed by the period it states: （三）实施时间。2025年4月10日至2025年12月31日。"""
+    return unit.kind == "clause" and bool(PERIOD_HEADING.match(unit.heading.strip("。 ")))
+
 REPEAL = re.compile(r"废止|停止执行|不再执行|同时失效|予以废止")
 ADMIN_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "开发区", "新区", "省", "市", "区", "县", "盟", "旗")
 _REGION_RE = re.compile(r"^((?:[\u4e00-\u9fff]{2,8}?(?:省|自治区))?(?:[\u4e00-\u9fff]{2,8}?(?:市|自治州|地区|盟))?"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import CorpusError
 from .formats import DEFAULT_MAX_BYTES, NOTICE_SUFFIXES, Document, read_document
-from .metadata import META_SUFFIX, PERIOD_HEADING, build_notice, load_meta_json
+from .metadata import META_SUFFIX, build_notice, headed_by_period, load_meta_json
 from .parsing import Parsed, parse_entries
 from .types import Notice, ParseReport, Unit
 
@@ -93,7 +93,7 @@ def load_notice(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedNotice:
     texts += [u.text for u in parsed.units if u.kind == "clause"][-3:]
     # a clause headed by the period (（二）实施时间。2026年1月1日至2026年12月31日。) states it too
     texts += [u.text.replace(f"{u.heading}。", f"{u.heading}：", 1) for u in parsed.units
-              if u.kind == "clause" and PERIOD_HEADING.match(u.heading.strip("。 "))][:2]  # one sentence: heading + dates
+              if headed_by_period(u)][:2]  # one sentence: heading + dates
     # a 附则 printed as a section of its own (三、附则 + its paragraph) states the period and repeals too
     texts += [u.text for u in parsed.units if u.kind == "section_intro"][-2:]
     notice, reading = build_notice(doc_id=doc_id, path=path, head=parsed.head, tail=parsed.tail, texts=texts,

@@ -17,7 +17,7 @@ import numpy as np
 from .index import ClauseIndex, Snapshot
 from .index.snapshot import gc_paused
 from .keywords import expand, tokenize
-from .metadata import PERIOD_HEADING
+from .metadata import headed_by_period
 from .types import RESTART_BASE, Hit, Notice, Query, Unit
 
 RRF_K = 60
@@ -185,7 +185,7 @@ def evidence_hits(retriever: Retriever, query: Query, hits: list[Hit]) -> list[H
     for u in (u for d in notices if d in scope for u in retriever.units_of(d)):
         if u.unit_id in have or u.kind not in EVIDENCE_KINDS:
             continue
-        if query.intent == "validity" and u.kind == "clause" and PERIOD_HEADING.match(u.heading.strip("。 ")):
+        if query.intent == "validity" and headed_by_period(u):
             candidates.append(u)  # （三）实施时间: it states the period outright
             continue
         if query.intent == "validity" and u.kind == "clause" and not re.search(r"有效期|起施行|之日起|截止|截至", u.text):
