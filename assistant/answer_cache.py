@@ -7,7 +7,8 @@ hundred questions again and again, and an answer depends only on
   it reads them);
 - the region the caller restricted the answer to (as the notices it names);
 - the state of the index (`Assistant.index_state` when the index exposes one) and the cache's
-  generation, which `invalidate()` moves on every ingest.
+  generation, which `invalidate()` moves on every ingest;
+- the day it is asked on: a period ends, a version comes into force at midnight.
 
 An answer computed before an ingest but finished after it is never stored. Answers that fell back
 (an LLM answer replaced by the extractive one) are not stored: the endpoint may be back next time.
@@ -60,12 +61,12 @@ class AnswerCache:
 
     # -- keys -------------------------------------------------------------------------------------
     def key(self, question: str, turns: list[Message], doc_ids: tuple[str, ...], index_state,
-            assistant_turns: bool) -> tuple | None:
+            assistant_turns: bool, day=None) -> tuple | None:
         if self._lru is None:
             return None
         said = tuple(normalise(m.content) if m.role == "user" else ("assistant", m.content) for m in turns
                      if m.role == "user" or assistant_turns)
-        return (self.generation, index_state, tuple(sorted(doc_ids)), said, normalise(question))
+        return (self.generation, index_state, day, tuple(sorted(doc_ids)), said, normalise(question))
 
     # -- reading and writing ----------------------------------------------------------------------
     def get(self, key) -> Entry | None:

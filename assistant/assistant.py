@@ -171,13 +171,15 @@ class Assistant:
     def catalog(self) -> Catalog:
         """The notices as a catalogue (regions, versions, notes) of the index state in use: built once
         per state, with each notice's text for telling whose topic a word is."""
-        retriever = self.retriever
+        retriever, today = self.retriever, self.settings.today
         with self._swap:
             if self._catalog is None or self._catalog_of is not retriever:
                 texts = {d: "\n".join(f"{u.heading}\n{u.text}" for u in retriever.units_of(d)).lower()
                          for d in retriever.notices}
-                self._catalog = Catalog(retriever.notices, self.settings.today, texts=texts)
+                self._catalog = Catalog(retriever.notices, today, texts=texts)
                 self._catalog_of = retriever
+            elif self._catalog.today != today:  # a server running past midnight: periods end, versions change
+                self._catalog = replace(self._catalog, today=today)
             return self._catalog
 
     @property
@@ -271,7 +273,7 @@ class Assistant:
         scoped = region and region.strip() not in ("", "全部", "all")
         doc_ids = tuple(n.doc_id for n in self.resolve_notices(region)) if scoped else ()
         return self.answer_cache.key(text, turns, doc_ids, self.index_state,
-                                     assistant_turns=self.answerer is not self.extractive)
+                                     assistant_turns=self.answerer is not self.extractive, day=self.settings.today)
 
     def ask(self, question: str, history=None, region: str | None = None) -> Answer:
         return self.answer_cache.ask(self._cache_key(question, history, region),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -71,7 +71,7 @@ class Settings:
     ingest_wait_s: float = 60.0  # how long an ingest waits for another one to finish before giving up
     max_question_chars: int = 2000
     answer_cache_size: int = 2048  # answers kept in memory for repeated questions; 0 = no cache
-    today: date = field(default_factory=date.today)
+    fixed_today: date | None = None  # POLICYQA_TODAY; None: the date now in `timezone`, read at each use
     # LLM (any OpenAI-compatible endpoint); extractive mode when any of the three is missing
     llm_base_url: str = ""
     llm_api_key: str = ""
@@ -120,13 +120,28 @@ class Settings:
     def feedback_db(self) -> Path:
         return self.data_dir / "feedback.sqlite3"
 
+    @property
+    def today(self) -> date:
+        """The date answers are judged on (periods ended, versions in force). A server runs for days,
+        so this is read at each use, in `timezone` (a server clock on UTC would otherwise turn the
+        day at 08:00 in 衢州), unless POLICYQA_TODAY fixes it."""
+        return self.fixed_today or current_date(self.timezone)
+
+
+def current_date(timezone: str) -> date:
+    """Today's date in `timezone` (an IANA name such as Asia/Shanghai)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(timezone)).date()
+
 
 def load_settings(env: dict | None = None, **overrides) -> Settings:
     """Build Settings from environment variables (POLICYQA_*, OPENAI_*); keyword overrides win."""
     env = dict(os.environ if env is None else env)
     today_raw = env.get("POLICYQA_TODAY", "").strip()
     try:
-        today = date.fromisoformat(today_raw) if today_raw else date.today()
+        today = date.fromisoformat(today_raw) if today_raw else None
     except ValueError:
         raise SettingsError(f"POLICYQA_TODAY={today_raw!r} is not a date; use YYYY-MM-DD.") from None
     api_keys, api_key_limits = _keys(env)
@@ -141,7 +156,7 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
         ingest_wait_s=_float(env, "POLICYQA_INGEST_WAIT", 60.0),
         max_question_chars=_int(env, "POLICYQA_MAX_QUESTION_CHARS", 2000),
         answer_cache_size=_int(env, "POLICYQA_ANSWER_CACHE", 2048),
-        today=today,
+        fixed_today=today,
         llm_base_url=env.get("OPENAI_BASE_URL", "").strip(),
         llm_api_key=env.get("OPENAI_API_KEY", "").strip(),
         llm_model=env.get("POLICYQA_LLM_MODEL", "").strip(),

@@ -85,3 +85,35 @@ def test_the_normalisation_never_merges_questions_with_different_answers(assista
         assert len({normalise(v) for v in variants}) == 1
         answers = {json.dumps(assistant._ask(v).to_dict(), ensure_ascii=False) for v in variants}
         assert len(answers) == 1, q
+
+
+def test_a_server_running_past_midnight_answers_on_the_new_day(settings, monkeypatch):
+    """Without POLICYQA_TODAY the day is read at each question (in POLICYQA_TIMEZONE): a server started
+    on the last day of a notice's period says it has ended the next morning, cached answer or not."""
+    from dataclasses import replace
+    from datetime import date
+
+    import assistant.settings as settings_module
+    from assistant import Assistant
+
+    clock = {"day": date(2025, 12, 31)}
+    monkeypatch.setattr(settings_module, "current_date", lambda tz: clock["day"])  # the clock, outside
+    a = Assistant(replace(settings, fixed_today=None))  # the session's index, read-only
+    on_the_last_day = a.ask(QUESTION)
+    assert "1.5万元" in on_the_last_day.answer and not any(n.kind == "ended" for n in on_the_last_day.notes)
+    clock["day"] = date(2026, 1, 1)
+    next_morning = a.ask(QUESTION)
+    assert "已于2025年12月31日结束" in next_morning.answer, next_morning.answer
+    assert next_morning.body == on_the_last_day.body
+
+
+def test_the_date_is_the_date_in_the_configured_time_zone():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from assistant.settings import load_settings
+
+    east, west = (load_settings({"POLICYQA_TIMEZONE": tz}).today for tz in ("Pacific/Kiritimati", "Pacific/Pago_Pago"))
+    assert (east - west).days in (1, 2)  # UTC+14 and UTC−11: never the same date
+    assert load_settings({}).today == datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert load_settings({"POLICYQA_TODAY": "2025-06-01"}).today.isoformat() == "2025-06-01"

@@ -45,7 +45,7 @@ def llm(monkeypatch):
 
 
 def make(data_dir: Path, llm: ScriptedLLM | None, **overrides) -> Assistant:
-    values = dict(data_dir=data_dir, today=TODAY, llm_api_key="test-key", llm_model="qwen-test",
+    values = dict(data_dir=data_dir, fixed_today=TODAY, llm_api_key="test-key", llm_model="qwen-test",
                   llm_timeout_s=5.0, llm_max_retries=0)
     if llm is not None:
         values["llm_base_url"] = llm.url
@@ -285,7 +285,7 @@ def test_a_draft_notice_is_flagged_even_when_the_model_forgets(data_dir, llm):
 
 def test_an_ended_period_is_flagged(data_dir, llm):
     llm.script(GOOD)
-    answer = make(data_dir, llm, today=date(2026, 3, 1)).ask(CAR)
+    answer = make(data_dir, llm, fixed_today=date(2026, 3, 1)).ask(CAR)
     assert answer.mode == "llm" and "已于2025年12月31日结束" in answer.answer
     assert "有效期已结束" in llm.requests[0]["messages"][-1]["content"]
 

@@ -24,7 +24,7 @@ def plans(settings, tmp_path_factory):
     from assistant import Assistant
 
     data = tmp_path_factory.mktemp("plans-data")
-    a = Assistant(replace(settings, corpus_dir=FIXTURES, data_dir=data, today=date(2026, 11, 22)))
+    a = Assistant(replace(settings, corpus_dir=FIXTURES, data_dir=data, fixed_today=date(2026, 11, 22)))
     a.ingest(progress=False)
     return a
 
@@ -241,7 +241,7 @@ def test_a_refusal_that_counts_the_librarys_regions_passes_the_figure_check(sett
     for n, place in enumerate(places, 1):
         (corpus / f"n{n}.txt").write_text(f"{place}关于支持茶产业发展的若干政策\n为发展茶产业，制定以下政策。\n"
                                           f"（一）支持茶园提升。每亩补助{100 * n}元。\n", encoding="utf-8")
-    a = Assistant(replace(settings, corpus_dir=corpus, data_dir=tmp_path / "data", today=date(2026, 11, 22)))
+    a = Assistant(replace(settings, corpus_dir=corpus, data_dir=tmp_path / "data", fixed_today=date(2026, 11, 22)))
     a.ingest(progress=False)
     refusal = a.ask("杭州的茶园补贴多少？")
     assert refusal.status == "not_found" and refusal.fallback is None
@@ -271,7 +271,7 @@ def test_an_items_header_is_quoted_once(settings, tmp_path):
         "桐乡市家电购新补贴办法\n第一条　个人消费者购买家电产品的，补贴标准如下：\n（一）一级能效产品：\n"
         "1. 按售价的20%给予补贴；\n2. 每件最高补贴2000元。\n（二）二级能效产品：\n1. 按售价的15%给予补贴；\n"
         "2. 每件最高补贴1500元。\n第二条　本办法自2026年1月1日起施行。\n", encoding="utf-8")
-    a = Assistant(replace(settings, corpus_dir=corpus, data_dir=tmp_path / "data", today=date(2026, 11, 22)))
+    a = Assistant(replace(settings, corpus_dir=corpus, data_dir=tmp_path / "data", fixed_today=date(2026, 11, 22)))
     a.ingest(progress=False)
     answer = a.ask("桐乡市一级能效家电每件最高补多少？")
     assert states(answer, 2000) and not states(answer, 1500)

@@ -57,7 +57,7 @@ class EvalRun:
 
 def eval_settings(mode: str, settings: Settings | None = None) -> Settings:
     """The settings a run uses: the cases' date; no LLM in extractive mode; LLM required in llm mode."""
-    settings = replace(settings or load_settings(), today=EVAL_TODAY)
+    settings = replace(settings or load_settings(), fixed_today=EVAL_TODAY)
     if mode == "extractive":
         return replace(settings, llm_base_url="")
     if mode != "llm":
