@@ -27,38 +27,12 @@ from .retrieval import TABLE_ROWS_KEPT, Retriever, diversify, evidence_hits
 from .settings import Settings, load_settings
 from .types import Answer, Citation, Hit, Message, Notice, Unit
 from .understanding import understand
-from .validation import clean_question
+from .validation import clean_question, content_text, to_messages  # noqa: F401 (content_text: re-exported)
 
 log = logging.getLogger(__name__)
 RETRIEVE_K = 8
 RETRIEVE_K_LIST = 24  # a list answer looks across every notice in scope
 RETRIEVE_K_OLDER = 3  # units of older versions consulted, for a topic the version in force dropped
-
-
-def content_text(content) -> str:
-    """Message content as text: a string, or OpenAI/gradio parts [{"type": "text", "text": …}]."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p["text"] for p in content if isinstance(p, dict) and p.get("type", "text") == "text"
-                       and isinstance(p.get("text"), str))
-    return ""
-
-
-def to_messages(history) -> list[Message]:
-    """Conversation turns from Message objects or OpenAI/gradio-style dicts; other roles dropped."""
-    out = []
-    for item in history or []:
-        if isinstance(item, Message):
-            out.append(item)
-            continue
-        if not isinstance(item, dict):
-            raise BadQuestion("对话记录格式不对：每一项应为 {\"role\": …, \"content\": …} / each history item "
-                              "must be an object with role and content.")
-        role = item.get("role")
-        if role in ("user", "assistant"):
-            out.append(Message(role, content_text(item.get("content"))))
-    return out
 
 
 def pinned(method):

@@ -109,7 +109,7 @@ def _read_messages(path: str) -> tuple[str, list[dict]]:
             and messages[-1].get("role") == "user"):
         raise BadQuestion(f"{path}: expected a JSON list of {{\"role\", \"content\"}} objects whose last item "
                           "is the user's question.")
-    from .assistant import content_text
+    from .validation import content_text
 
     return content_text(messages[-1].get("content")), messages[:-1]
 
@@ -130,14 +130,31 @@ def cmd_ask(args) -> int:
         question, history = args.question, []
     else:
         raise BadQuestion("give a question: policyqa ask \"…\"  (or pipe it in, or --messages FILE)")
-    answer = _assistant().ask(question, history=history, region=args.region)
+    answer = None if args.local else _ask_running_server(question, history, args.region)
+    if answer is None:
+        answer = _assistant().ask(question, history=history, region=args.region).to_dict()
     if args.json:
-        _print_json(answer.to_dict())
+        _print_json(answer)
     else:
-        print(answer.answer)
-        for c in answer.citations:
-            print(f"  — {c.doc_title}{c.where} {c.heading}")
+        print(answer["answer"])
+        for c in answer["citations"]:
+            print(f"  — {c['doc_title']}{c['path'] or c['clause']} {c['heading']}")
     return 0
+
+
+def _ask_running_server(question: str, history: list[dict], region: str | None) -> dict | None:
+    """The answer of a `policyqa serve` running on this data dir with the same answer settings
+    (assistant/running_server.py), or None: then this process answers."""
+    from . import running_server
+    from .settings import load_settings
+    from .validation import to_messages
+
+    settings = load_settings()
+    url = running_server.find(settings)
+    if url is None:
+        return None
+    turns = [{"role": m.role, "content": m.content} for m in to_messages(history)]  # as this process reads them
+    return running_server.ask(settings, url, question, turns, region)
 
 
 def _line_editing(history_file: Path):
@@ -262,6 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--messages", metavar="FILE", help="JSON list of {role, content}; the last is the question ('-' = stdin)")
     s.add_argument("--region")
     s.add_argument("--json", action="store_true", help="print the JSON contract")
+    s.add_argument("--local", action="store_true",
+                   help="answer in this process even when a `policyqa serve` on the same data dir is up")
     s.set_defaults(func=cmd_ask)
 
     s = sub.add_parser("chat", help="interactive session with follow-ups (line editing and history)")

@@ -16,7 +16,6 @@ from dataclasses import replace
 from functools import lru_cache
 
 import jieba.posseg
-from pypinyin import lazy_pinyin
 
 from .catalog import Catalog
 from .keywords import STOPWORDS, SYNONYMS, tokenize
@@ -149,6 +148,8 @@ def clause_numbers(text: str) -> tuple[int, ...]:
 
 @lru_cache(maxsize=65536)  # every alias of every notice is compared on each question naming a place
 def _pinyin(text: str) -> str:
+    from pypinyin import lazy_pinyin  # its tables take 0.3 s to load: only for a place no notice names
+
     return "".join(lazy_pinyin(text))
 
 

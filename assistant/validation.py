@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from .errors import BadQuestion
+from .types import Message
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -47,3 +48,29 @@ def clean_question(text: object, max_chars: int) -> str:
                           f"the question is {expanded} characters once normalised (NFKC); use plain "
                           f"characters and shorten it to {max_chars} or fewer.")
     return text
+
+
+def content_text(content) -> str:
+    """Message content as text: a string, or OpenAI/gradio parts [{"type": "text", "text": …}]."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p["text"] for p in content if isinstance(p, dict) and p.get("type", "text") == "text"
+                       and isinstance(p.get("text"), str))
+    return ""
+
+
+def to_messages(history) -> list[Message]:
+    """Conversation turns from Message objects or OpenAI/gradio-style dicts; other roles dropped."""
+    out = []
+    for item in history or []:
+        if isinstance(item, Message):
+            out.append(item)
+            continue
+        if not isinstance(item, dict):
+            raise BadQuestion("对话记录格式不对：每一项应为 {\"role\": …, \"content\": …} / each history item "
+                              "must be an object with role and content.")
+        role = item.get("role")
+        if role in ("user", "assistant"):
+            out.append(Message(role, content_text(item.get("content"))))
+    return out

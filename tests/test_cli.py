@@ -1,6 +1,8 @@
 """The CLI through its installed entry point, including every kind of bad input."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -175,3 +177,42 @@ def test_help_lists_serve_and_loads_no_retrieval_stack():
                             " 'assistant.assistant') if m in sys.modules))"],
                            capture_output=True, text=True, check=True)
     assert probe.stdout.strip() == "[]"
+
+
+def test_ask_hands_its_question_to_a_running_server_on_the_same_data_dir(assistant, tmp_path):
+    """A `policyqa serve` (here `python app.py`) that is up answers `policyqa ask` for it: the same JSON
+    as answering in-process, logged as a CLI question. Different answer settings, a stopped server
+    or a file left by a killed one: the CLI answers in its own process."""
+    from tests.app_server import Server, free_port
+
+    data = tmp_path / "data"
+    shutil.copytree(assistant.settings.index_dir, data / "index")
+    env = {**os.environ, "POLICYQA_DATA_DIR": str(data), "POLICYQA_PORT": str(free_port()),
+           "POLICYQA_HOST": "127.0.0.1"}
+    question = "衢州市新能源汽车以旧换新最高补贴多少？"
+    server = Server(env, tmp_path / "server.log")
+    try:
+        server.wait_ready()
+        record = json.loads((data / "server.json").read_text(encoding="utf-8"))
+        assert record["url"] == server.base and record["pid"] == server.proc.pid
+        served = run("-v", "ask", question, "--json", env=env)
+        assert served.returncode == 0 and "answered by the server" in served.stderr, served.stderr
+        local = run("ask", "--local", question, "--json", env=env)
+        assert local.returncode == 0, local.stderr
+        assert json.loads(served.stdout) == json.loads(local.stdout)
+        assert "1.5万元/辆" in json.loads(served.stdout)["answer"]
+        text = run("ask", question, env=env)
+        assert "1.5万元/辆" in text.stdout and "（十四）" in text.stdout
+        exported = run("feedback", "export", env=env)
+        assert any(r["channel"] == "cli" and r["question"] == question
+                   for r in csv.DictReader(io.StringIO(exported.stdout)))
+        other_day = run("-v", "ask", question, env={**env, "POLICYQA_TODAY": "2025-06-01"})
+        assert other_day.returncode == 0 and "answered by the server" not in other_day.stderr
+        assert "1.5万元/辆" in other_day.stdout and "已于" not in other_day.stdout  # in force on that day
+        assert "火星" in one_line_error(run("ask", "--region", "火星", "补贴多少", env=env))
+    finally:
+        server.stop()
+    assert not (data / "server.json").exists()
+    (data / "server.json").write_text(json.dumps(record), encoding="utf-8")  # as a killed server leaves it
+    stale = run("-v", "ask", question, env=env)
+    assert stale.returncode == 0 and "answered by the server" not in stale.stderr and "1.5万元/辆" in stale.stdout

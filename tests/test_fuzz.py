@@ -16,10 +16,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -28,13 +24,14 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.app_server import Server, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 8
 QUESTION = "衢州买新能源汽车以旧换新能补贴多少？"
 CPU_LIMIT_S = 2.0
 API_PATHS = ("/api/", "/v1/")
 STREAM_S = 3.0  # gradio's dev/reload and queue/data stream for ever: read this long, then hang up
-TICKS = os.sysconf("SC_CLK_TCK")
 
 # The inputs of issue 8, and the classics.
 NASTY = [
@@ -51,12 +48,6 @@ NASTY = [
     "a" * 70000, "补" * 3000, "%s%s%s%n", "{{7*7}}", "${jndi:ldap://127.0.0.1/a}",
 ]
 JSON_ODDITIES = [None, True, 0, -1, 2 ** 63, 1.5e308, [], {}, [[[[[]]]]], {"a": {"b": {"c": None}}}]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def random_text(rng: random.Random, max_len: int = 60) -> str:
@@ -111,58 +102,12 @@ def list_routes(app) -> list[dict]:
     return out
 
 
-class Server:
-    """`python app.py` in a child process, with its CPU time readable from /proc."""
-
-    def __init__(self, env: dict, log_path: Path):
-        self.port = int(env["POLICYQA_PORT"])
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = log_path.open("w")
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        self.log_path = log_path
-
-    def wait_ready(self, timeout: float = 300) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.assert_alive()
-            try:
-                if httpx.get(self.base + "/api/v1/healthz", timeout=5).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
-        raise AssertionError("app.py did not start:\n" + self.tail())
-
-    def cpu_s(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-
-    def assert_alive(self) -> None:
-        if self.proc.poll() is not None:
-            raise AssertionError(f"the server died (exit {self.proc.returncode}):\n{self.tail()}")
-
-    def tail(self, n: int = 4000) -> str:
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")[-n:]
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
 @pytest.fixture(scope="module")
 def server(assistant, tmp_path_factory):
     """app.py over a copy of the session's index, limits high enough not to throttle the fuzz."""
     data = tmp_path_factory.mktemp("fuzz-data")
     shutil.copytree(assistant.settings.index_dir, data / "index")
-    env = {**os.environ, "POLICYQA_DATA_DIR": str(data), "POLICYQA_PORT": str(_free_port()),
+    env = {**os.environ, "POLICYQA_DATA_DIR": str(data), "POLICYQA_PORT": str(free_port()),
            "POLICYQA_HOST": "127.0.0.1", "POLICYQA_RATE_LIMIT": "1000000", "POLICYQA_USER_RATE_LIMIT": "0",
            "POLICYQA_AUTH_FAILURE_LIMIT": "1000000", "POLICYQA_BODY_TIMEOUT": "5",
            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}

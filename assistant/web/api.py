@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from ..assistant import content_text
 from ..errors import NotFound, PolicyQAError
 from ..numbers import extract_amounts
 from ..types import Answer, Citation, Notice, Unit
+from ..validation import content_text
 from .feedback import FeedbackStore, new_answer_id
 from .security import ApiGate, api_error, error_body
 
@@ -131,8 +131,8 @@ def build_router(assistant, settings, store: FeedbackStore, gate: ApiGate) -> AP
     router = APIRouter(prefix="/api/v1", tags=["policyqa API"])
     guarded = [Depends(gate)]
 
-    def log_answer(answer: Answer, question: str, region: str | None, answer_id: str) -> None:
-        store.log_answer(answer.to_dict(), question, channel="api", region=region, answer_id=answer_id)
+    def log_answer(answer: Answer, question: str, region: str | None, answer_id: str, channel: str = "api") -> None:
+        store.log_answer(answer.to_dict(), question, channel=channel, region=region, answer_id=answer_id)
 
     def stream_events(parts, question, region, answer_id) -> Iterator[str]:
         try:
@@ -151,7 +151,7 @@ def build_router(assistant, settings, store: FeedbackStore, gate: ApiGate) -> AP
     @router.post("/ask", dependencies=guarded, summary="提问（JSON 或 SSE 流）",
                  responses={200: {"description": "Answer.to_dict()；stream=true 时为 text/event-stream："
                                                  "若干 `delta` 事件，最后一个 `answer` 事件为完整结果"}})
-    def ask(body: AskBody):
+    def ask(body: AskBody, request: Request):
         if body.messages:
             question, history = split_messages(body.messages)
             if body.question:
@@ -169,7 +169,8 @@ def build_router(assistant, settings, store: FeedbackStore, gate: ApiGate) -> AP
                                      headers={**headers, "Cache-Control": "no-cache",
                                               "X-Accel-Buffering": "no"})
         answer = assistant.ask(question, history=history, region=region)
-        log_answer(answer, question, region, answer_id)
+        channel = "cli" if request.headers.get("x-policyqa-client") == "cli" else "api"  # `policyqa ask`
+        log_answer(answer, question, region, answer_id, channel)
         return JSONResponse(answer.to_dict(), headers=headers)
 
     @router.get("/search", dependencies=guarded, summary="按关键词或问题检索条款")

@@ -45,7 +45,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
     id TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
-    channel TEXT NOT NULL,          -- web | console | api | openai
+    channel TEXT NOT NULL,          -- web | console | api | openai | cli
     region TEXT,
     question TEXT NOT NULL,
     status TEXT,

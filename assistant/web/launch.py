@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 
+from .. import running_server
 from ..errors import PolicyQAError
 from ..settings import load_settings
 
@@ -76,8 +77,29 @@ def serve(host: str | None = None, port: int | None = None, log_level: str = "in
     # Timeouts: idle keep-alive connections close after POLICYQA_KEEP_ALIVE_TIMEOUT; a body must
     # arrive within POLICYQA_BODY_TIMEOUT (RequestGuard: uvicorn has no body timeout); past
     # POLICYQA_MAX_CONNECTIONS concurrent connections new ones get 503 instead of queueing forever.
+    announce_while_serving(app, settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
                 proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
                 timeout_keep_alive=settings.keep_alive_timeout_s, limit_concurrency=settings.max_connections,
                 timeout_graceful_shutdown=5)
     return 0
+
+
+def announce_while_serving(app, settings) -> None:
+    """`policyqa ask` on this data dir may ask this server (assistant/running_server.py) from its
+    start-up to its shutdown. In the app's lifespan, not around uvicorn.run: on SIGTERM uvicorn shuts
+    down, then raises the signal again, and code after uvicorn.run never runs."""
+    from contextlib import asynccontextmanager
+
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a):
+        async with inner(a) as state:
+            path = running_server.announce(settings)
+            try:
+                yield state
+            finally:
+                running_server.withdraw(path)
+
+    app.router.lifespan_context = lifespan
