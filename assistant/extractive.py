@@ -93,12 +93,9 @@ def coverage(terms, text: str, partial: bool = True) -> float:
     segmentation cut from it (买手机: 买手, 手机) count once, as the word, credited for the share of its
     characters the matched pieces cover: 手机 alone gives 买手机 two thirds."""
     text = text.lower()  # query tokens are lower-cased: 5A -> 5a
-    total = got = 0.0
-    for word, pieces in _groups(tuple(terms)):
-        weight = term_weight(word)
-        if word not in default_tfidf.idf_freq and pieces:  # 中欧班列: a compound the table lacks weighs as its parts
-            weight = max(weight, *(term_weight(p) for p in pieces))
-        total += weight
+    groups, total = _groups(tuple(terms))
+    got = 0.0
+    for word, weight, pieces in groups:
         if mentions(text, word):
             got += weight
         elif partial:
@@ -106,11 +103,19 @@ def coverage(terms, text: str, partial: bool = True) -> float:
     return got / total if total else 0.0
 
 
-@lru_cache(maxsize=4096)
-def _groups(terms: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each word that is no other's piece, with its pieces."""
-    return tuple((t, tuple(o for o in terms if o != t and o in t)) for t in dict.fromkeys(terms)
-                 if not any(t != o and t in o for o in terms))
+@lru_cache(maxsize=4096)  # one question's terms are weighed against every sentence of every hit
+def _groups(terms: tuple[str, ...]) -> tuple[tuple[tuple[str, float, tuple[str, ...]], ...], float]:
+    """Each word that is no other's piece, with its weight and its pieces; and the weights' sum."""
+    out = []
+    for t in dict.fromkeys(terms):
+        if any(t != o and t in o for o in terms):
+            continue
+        pieces = tuple(o for o in terms if o != t and o in t)
+        weight = term_weight(t)
+        if t not in default_tfidf.idf_freq and pieces:  # 中欧班列: a compound the table lacks weighs as its parts
+            weight = max(weight, *(term_weight(p) for p in pieces))
+        out.append((t, weight, pieces))
+    return tuple(out), sum(w for _, w, _ in out)
 
 
 def _share(word: str, pieces: list[str]) -> float:

@@ -81,9 +81,9 @@ def variants(term: str) -> tuple[str, ...]:
 def mentions(text: str, term: str) -> bool:
     """Whether the text contains the term or one of its synonyms, or, for a two-character word, the
     word it abbreviates by first characters (农机 in 农业机械, 技改 in 技术改造, 社保 in 社会保险)."""
-    if any(v in text for v in variants(term)):
+    if term in text or any(v in text for v in SYNONYMS.get(term, ())):
         return True
-    if len(term) != 2 or not all(_cjk(ch) for ch in term):
+    if len(term) != 2 or term[1] not in text or not all(_cjk(ch) for ch in term):
         return False
     # the long form a word of the dictionary (农业机械, 家用电器), not characters across words
     # (置换更新 is no 换新, 家庭电动车 no 家电)
