@@ -236,6 +236,7 @@ def focus(sentence: str, query: Query) -> str:
     if query.topic:
         sentence = _respectively(sentence, query.topic)
     sentence = _element(sentence, query.own_text, query.topic)
+    sentence = _alternatives(sentence, query.own_text, query.topic, several=len(query.parts) > 1)
     if len(query.parts) <= 1 and query.topic:
         sentence = _case(sentence, query.topic)
     return sentence
@@ -268,6 +269,122 @@ def _element(sentence: str, asked: str, terms: tuple[str, ...]) -> str:
             tail = part[len(part.rstrip("。；")):]
             return "，".join([*parts[:k], "、".join(keep) + tail, *parts[k + 1:]])
     return sentence
+
+
+ALTERNATIVE_SPLIT = re.compile(r"(?<=[，；：、])")
+# The thing an alternative is about, before what it gets: "全日制本科" in "全日制本科每人每月800元",
+# "大型企业" in "大型企业按…30%返还", "住宿券" in "住宿券满300元减100元", "高级工" in "高级工（三级）2000元".
+ALTERNATIVE_SUBJECT = re.compile(r"^(?:对|给予|其中|按)?(?P<subject>[^\d，、；。：“”]{2,16}?)"
+                                 r"(?=最高|最多|最低|每|按|满|可|补贴|补助|奖励|资助|给予|发放|享受|缴纳|\d)")
+ASIDE = re.compile(r"（[^（）]{0,12}）|\([^()]{0,12}\)")
+
+
+def _alternatives(sentence: str, asked: str, terms: tuple[str, ...], several: bool = False) -> str:
+    """The alternative the question names, without its siblings: "全日制本科每人每月800元，硕士研究生每人每月
+    1200元，博士研究生每人每月2000元，补贴期限最长36个月" asked about 本科 keeps the 本科 one, and the lead
+    and tail (补贴期限…) around them. Alternatives are consecutive parts (between ，；：、) that each name
+    a thing and give it a figure in the same unit; a figure that states who qualifies (不高于5.5%的) makes
+    no alternative. Cut only when the question names some of them by the words that tell them apart;
+    a question naming none, or all, gets them all; one asking several things, unless it names one."""
+    parts = _outside_brackets(ALTERNATIVE_SPLIT.split(sentence))
+    subjects, units, frames = [], [], []
+    for p in parts:
+        given = [a for a in _amounts(p) if not _is_condition(p, a)]
+        plain = ASIDE.sub("", p).strip()
+        m = ALTERNATIVE_SUBJECT.match(plain) if given and not NOT_ALTERNATIVE.search(p) else None
+        subject = m.group("subject") if m else ""
+        if len(subject.rsplit("的", 1)[-1]) >= 2:  # "居家的失能老年人": the thing is what 的 qualifies
+            subject = subject.rsplit("的", 1)[-1]
+        if subject.startswith(CAP_WORDS) or subject.count("（") != subject.count("）"):
+            subject = ""  # a cap ("最高限额20万元") or a cut inside brackets: not one of several things
+        subjects.append(subject)
+        units.append((given[0].unit, given[0].per) if given else None)
+        frames.append(re.sub(r"[\d.，；：、。\s]", "", plain[m.end():]) if m else "")
+    named = {v for t in terms if len(t) >= 2 for v in variants(t)}
+    i = 0
+    while i < len(parts):
+        j = i + 1
+        while subjects[i] and j < len(parts) and subjects[j] and units[j] == units[i] \
+                and _same_frame(frames[j - 1], frames[j]):
+            j += 1
+        if j - i >= 2:
+            keep = _named_alternatives(subjects[i:j], asked, named)
+            if keep is not None and not (several and len(keep) > 1):
+                chosen = [parts[i + k] for k in keep]
+                if j == len(parts) and chosen[-1][-1:] in "，；、":
+                    chosen[-1] = chosen[-1][:-1] + "。"
+                elif j < len(parts) and chosen[-1][-1:] != parts[j - 1][-1:]:
+                    chosen[-1] = chosen[-1][:-1] + parts[j - 1][-1:]
+                return "".join(parts[:i] + chosen + parts[j:])
+        i = j
+    return sentence
+
+
+# not one of several alternatives: an increment on the one before, or a condition ("…高于3%（含）的，")
+NOT_ALTERNATIVE = re.compile(ADD_ON.pattern + r"|的[，；,;]$")
+CAP_WORDS = ("最高", "最多", "累计", "合计", "单个", "单家", "单项", "每家", "总额", "限额")
+
+
+def _same_frame(a: str, b: str) -> bool:
+    """Whether two alternatives say what they get alike ("每人每月元" / "每人每月元"; "按%返还" / "按…
+    的%返还"; "元" / "元给予培训补贴"): the shorter one's words, figures aside, come in order in the other."""
+    short, long_ = sorted((a, b), key=len)
+    at = 0
+    for ch in short:
+        at = long_.find(ch, at) + 1
+        if at == 0:
+            return False
+    return True
+
+
+def _outside_brackets(pieces: list[str]) -> list[str]:
+    """Pieces split at punctuation, joined again where the cut fell inside （…）."""
+    out: list[str] = []
+    depth = 0
+    for piece in pieces:
+        if not piece:
+            continue
+        if depth > 0:
+            out[-1] += piece
+        else:
+            out.append(piece)
+        depth += piece.count("（") + piece.count("(") - piece.count("）") - piece.count(")")
+        depth = max(depth, 0)
+    return out
+
+
+def _named_alternatives(subjects: list[str], asked: str, named: set[str]) -> list[int] | None:
+    """The indexes of the alternatives the question names, or None to keep them all. Each is told
+    apart by its own words (those not all share: 本科 | 硕士研究生, 大型 | 中小微), else by what is left
+    of it without the start and end all share (A类人才 | B类人才 → A | B; 中级工 | 高级工 → 中 | 高).
+    One with nothing of its own (失能老年人 beside 半失能老年人) is the one meant when the question says
+    what they share and nothing of the others'."""
+    asked = asked.lower()
+    words = [set(tokenize(s, hmm=False)) for s in subjects]
+    shared = set.intersection(*words)
+    lo = len(_common_prefix(subjects))
+    hi = len(_common_prefix([s[::-1] for s in subjects]))
+    rest = [s[lo:len(s) - hi] if len(s) > lo + hi else "" for s in subjects]
+
+    def says(word: str) -> bool:
+        return word in asked or word in named or any(v in asked for v in variants(word))
+
+    hits = [k for k, (w, r) in enumerate(zip(words, rest))
+            if any(len(x) >= 2 and says(x) for x in w - shared)
+            or (r and (r.lower() in asked or any(len(n) >= 2 and n in r for n in named)))]
+    if not hits and sum(1 for r in rest if not r) == 1:
+        common = subjects[0][len(subjects[0]) - hi:] if hi else ""
+        if any(len(n) >= 2 and n in common for n in named):
+            hits = [rest.index("")]
+    return hits if hits and len(hits) < len(subjects) else None
+
+
+def _common_prefix(texts: list[str]) -> str:
+    first = min(texts, key=len)
+    n = 0
+    while n < len(first) and all(t[n] == first[n] for t in texts):
+        n += 1
+    return first[:n]
 
 
 def _respectively(sentence: str, terms: tuple[str, ...]) -> str:
@@ -450,6 +567,20 @@ def _add_ons(sents: list[str], figs: list[bool], keep: set[int], terms: list[str
         if own:
             out.add(i)
     return out
+
+
+# "重新认定的，给予5万元奖补" after "对首次认定的区级创业孵化示范基地，给予10万元奖补；": a case with no
+# thing of its own (it ends in 的) continues the previous sentence's, whose thing it is about.
+ELIDED_CASE = re.compile(r"^[^，。；：的]{1,12}的[，,]")
+CASE_THING = re.compile(r"(?:^|[，；：])(?:对|凡)?[^，。；：]{0,30}?的(?P<thing>[^，。；：的]{2,20})[，,]")
+
+
+def _elided(previous: str, sentence: str) -> str:
+    """The thing an elided case is about ("区级创业孵化示范基地"), read with it; "" when it names its own."""
+    if not ELIDED_CASE.match(sentence):
+        return ""
+    m = CASE_THING.search(previous)
+    return m.group("thing") if m else ""
 
 
 def _same_figure(a: Amount, b: Amount) -> bool:
@@ -660,7 +791,7 @@ class ExtractiveAnswerer(Answerer):
         # …and with the headers of the items it sits in: "（一）一级能效产品：" over "2.每件最高补贴2000元。"
         leads = [_lead_index(hit.unit, sents, starts, i) for i in range(len(sents))]
         within = [topic + "".join(item_headers(hit.unit, starts[i], sents[i])) + ("" if leads[i] is None else sents[leads[i]])
-                  for i in range(len(sents))]
+                  + (_elided(sents[i - 1], sents[i]) if i else "") for i in range(len(sents))]
         bounded = [bool(bound) and any(a.bound == bound for a in _amounts(s)) for s in sents]
         # a sentence stating the very figure the asker names (会超过价格的50%吗 → "不超过…50%")
         echoes = [int(fits[i] == 0 and any(_same_figure(a, c) for c in conditions for a in _amounts(s)))
@@ -706,7 +837,13 @@ class ExtractiveAnswerer(Answerer):
             # (judged on the sentences' own words: the heading read with each would make them all alike)
             picked_fit = fits[top] > 0
             own = [coverage(part, s) for s in sents]
+            # (a case and the elided one that continues it are alternatives: both only when neither is named)
+            cases = {j for j in (top - 1, top + 1) if 0 <= j < len(sents) and ELIDED_CASE.match(sents[max(j, top)])}
             for i in usable:
+                if i in cases:
+                    if raw[i] >= raw[top] - 1e-9 and (figs[i] or not figure):
+                        keep.add(i)
+                    continue
                 if i != top and raw[i] >= CLOSE_SECOND_RATIO * raw[top] and raw[i] > CLOSE_SECOND_MIN \
                         and own[i] >= CLOSE_SECOND_RATIO * own[top] and _same_item(hit.unit, starts[i], starts[top]) \
                         and (figs[i] or not figure) and not (picked_fit and fits[i] != 1):

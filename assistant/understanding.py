@@ -76,6 +76,8 @@ ASKS_COUNT = re.compile(r"几[个家项人条所座类张台件辆次套批场�
 # 3件 (goods), not by 12类 (categories) or 1次 (times).
 COUNT_KINDS = ("台件个套辆部只", "类种", "次回", "人名位", "家户", "项条", "张", "批", "场", "所座")
 ASKS_YES_NO = re.compile(r"吗[？?]?$|吧[？?]?$|能不能|可不可以|是不是|有没有|对不对|对吗|是吗")
+# "多少" with no measure word after it: an amount ("最高多少"), not a duration or a count ("多少年", "多少人")
+BARE_HOW_MUCH = re.compile(r"多少(?![年天亩平个家项人条所座类张台件辆次套批场名户倍]|个月|钱)")
 ASKS_HOW_MUCH = re.compile(r"多少|几[万千百个家项人条所座类张]?|标准|比例|额度|金额")
 ASKS_CLAUSE = re.compile(r"讲了?什么|说了?什么|写了?什么|内容|是什么|讲的啥|说的啥|原文|全文|怎么规定|如何规定|规定了?(?:什么|啥|哪些)"
                          r"|有(?:什么|何|哪些)规定|具体规定")
@@ -101,6 +103,8 @@ HALF = re.compile(r"一半|半数")
 PER_WORD = re.compile(r"^每[\u4e00-\u9fff]?$")  # 每辆, 每件, 每人: the per-unit of the figure asked, not a topic
 NOUN_FLAGS = ("n", "l")  # jieba's tags for nouns (n, ns, nt, nz…) and set phrases (not verbal nouns: 免费)
 SUB_QUESTION = re.compile(r"[？?；;。！!]|，(?=[^，]*(?:多少|几|哪些|什么))")
+# A piece that asks something; a piece that does not is the asker's situation, read with what follows.
+ASKS = re.compile(r"多少|几|哪|什么|啥|吗|么|怎|如何|是否|能否|可否|有没有|是不是|能不能|可不可以|呢|谁|多久|多长|多大|多高")
 NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八九十百千万亿个]+$|^(?:几|多少)[\u4e00-\u9fff]?$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Versions: 2024年版 / 2024版 / 2024年的政策; 去年 / 今年 / 前年 (from the date the question is asked).
@@ -222,11 +226,22 @@ def _parts(text: str, aliases: set[str], own: tuple[str, ...]) -> tuple[tuple[st
     """The sub-questions' topic terms. A sub-question that adds no topic word of its own ("…，能拿多少
     研发补助" after "…研发统计") is the same question asked again, not another one."""
     parts: list[tuple[str, ...]] = []
-    for piece in SUB_QUESTION.split(text):
+
+    def add(piece: str) -> None:
         terms = topic_terms(piece, aliases)
         new = [t for t in terms if t not in ASKING_WORDS and not any(t in q for q in parts for q in q)]
         if terms and set(terms) & set(own) and new:
             parts.append(terms)
+
+    pending = ""
+    for piece in SUB_QUESTION.split(text):
+        if not ASKS.search(piece) and piece.strip():
+            pending += piece + "，"  # the asker's situation ("我是硕士，…还没买房，"): read with what it asks
+            continue
+        add(pending + piece)
+        pending = ""
+    if pending:  # nothing after it asks: the question asks as a whole ("…的补贴标准。")
+        add(pending)
     return tuple(parts)
 
 
@@ -409,6 +424,8 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         units += ("元", "美元")
     elif not units and money:
         units = ("元", "美元", "%")
+    if units and BARE_HOW_MUCH.search(question):  # "最高多少，能贷几年": an amount is asked besides the years
+        units += tuple(u for u in ("元", "美元", "%") if u not in units)
     pool = doc_ids or tuple(catalog.notices)
     years = _version_years(question, catalog.today.year, any(catalog.has_versions(d) for d in pool))
     if not years and follow and state.version_year is not None:

@@ -476,9 +476,9 @@ def test_limits_are_shared_across_replicas_through_redis(tmp_path, web_logs):
     if not binary:
         pytest.skip("redis-server is not installed (Debian package: redis-server)")
     from assistant.web.security import RateLimiter
-    from tests.test_fuzz import _free_port
+    from tests.app_server import free_port
 
-    port = _free_port()
+    port = free_port()
     redis = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                               "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -1,0 +1,106 @@
+"""The asker's alternative, not its siblings: a notice written for the purpose (临安区, made up) whose
+clauses list several things side by side, each with its own figure, through the real Assistant (real
+parser, real Chroma in a temp dir, real model).
+
+Found by a blind set (evals/holdout.jsonl, written from notices the answerer was never tuned on):
+answers quoted every alternative (本科 800元, 硕士 1200元, 博士 2000元) to someone who named one, so
+the reply stated figures that are not the asker's.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from assistant.numbers import contains_amount, extract_amounts
+from assistant.types import Amount
+
+NOTICE = """临安区支持青年就业创业若干措施
+
+为促进青年就业创业，结合我区实际，制定以下措施。
+
+一、支持青年就业
+（一）青年人才生活补贴。对新引进到我区企业工作的青年人才，按月发放生活补贴：大专每人每月500元，本科每人每月1000元，硕士研究生每人每月2000元，补贴期限最长24个月。
+（二）稳岗返还。对上年度不裁员的参保企业，大型企业按实际缴纳失业保险费的40%返还，中小微企业按90%返还。
+（三）技能提升补贴。对取得职业技能等级证书的劳动者，按初级工800元、中级工1200元、高级工1800元给予补贴。
+
+二、支持创业和民生
+（四）众创空间奖励。对首次认定的市级众创空间，给予30万元奖励；重新认定的，给予15万元奖励。
+（五）长期护理补贴。对居家的失能老年人每人每月发放400元护理补贴，半失能老年人每人每月发放200元护理补贴。
+（六）育儿补贴。二孩每年发放2000元，三孩及以上每年发放4000元，发放至孩子年满3周岁。
+
+本措施自2026年1月1日起施行，有效期至2027年12月31日。
+"""
+
+
+@pytest.fixture(scope="module")
+def linan(settings, tmp_path_factory):
+    from assistant import Assistant
+
+    corpus = tmp_path_factory.mktemp("linan-corpus")
+    (corpus / "linan-qingnian-2026.txt").write_text(NOTICE, encoding="utf-8")
+    a = Assistant(replace(settings, corpus_dir=corpus, data_dir=tmp_path_factory.mktemp("linan-data"),
+                          fixed_today=date(2026, 11, 22)))
+    a.ingest(progress=False)
+    return a
+
+
+def says(answer, value: float, unit: str = "元") -> bool:
+    """Whether the answer states this figure, compared as a value (1.5万元 = 15000元)."""
+    return contains_amount(Amount(value=value, unit=unit), extract_amounts(answer.answer))
+
+
+@pytest.mark.parametrize("question, given, siblings", [
+    ("我是本科，在临安上班，生活补贴每个月多少？", (1000, "元"), [(500, "元"), (2000, "元")]),
+    ("我是硕士研究生，在临安企业上班，生活补贴每个月多少？", (2000, "元"), [(500, "元"), (1000, "元")]),
+    ("临安的中小企业稳岗返还按多少比例？", (90, "%"), [(40, "%")]),
+    ("临安高级工的技能提升补贴多少？", (1800, "元"), [(800, "元"), (1200, "元")]),
+    ("临安半失能老人护理补贴每月多少？", (200, "元"), [(400, "元")]),
+    ("临安失能老人护理补贴每月多少？", (400, "元"), [(200, "元")]),
+    ("在临安生了二胎，育儿补贴一年多少钱？发到孩子几岁？", (2000, "元"), [(4000, "元")]),
+])
+def test_the_alternative_the_asker_names_is_answered_without_its_siblings(linan, question, given, siblings):
+    a = linan.ask(question)
+    assert a.status == "answered" and says(a, *given), a.answer
+    assert not any(says(a, *s) for s in siblings), a.answer
+
+
+def test_what_every_alternative_shares_stays_with_the_one_kept(linan):
+    a = linan.ask("我是本科，在临安上班，生活补贴每个月多少？")
+    assert "对新引进到我区企业工作的青年人才" in a.answer and "补贴期限最长24个月" in a.answer
+    child = linan.ask("在临安生了二胎，育儿补贴一年多少钱？发到孩子几岁？")
+    assert "年满3周岁" in child.answer
+
+
+def test_a_question_naming_no_alternative_gets_them_all(linan):
+    a = linan.ask("临安技能提升补贴标准是多少？")
+    assert all(says(a, v) for v in (800, 1200, 1800)), a.answer
+
+
+def test_an_elided_case_is_read_with_the_thing_it_continues(linan):
+    """"重新认定的，给予15万元奖励" has no thing of its own: it is the 众创空间 of the case before it."""
+    again = linan.ask("临安的市级众创空间重新认定，奖励多少？")
+    assert says(again, 15 * 10**4) and not says(again, 30 * 10**4), again.answer
+    first = linan.ask("临安的市级众创空间首次认定奖励多少？")
+    assert says(first, 30 * 10**4) and not says(first, 15 * 10**4), first.answer
+    both = linan.ask("临安的市级众创空间奖励多少？")
+    assert says(both, 30 * 10**4) and says(both, 15 * 10**4), both.answer
+
+
+def test_the_askers_situation_is_not_a_question_of_its_own(linan):
+    """"我是本科，在临安上班，" asks nothing: it is read with the question that follows, not answered
+    as a second question (which quoted the first alternative as its answer)."""
+    from assistant.understanding import understand
+
+    q = understand("我是本科，在临安上班，生活补贴每个月多少？", [], linan.catalog)
+    assert len(q.parts) == 1 and "本科" in q.parts[0]
+    two = understand("临安众创空间奖励多少，育儿补贴发到几岁？", [], linan.catalog)
+    assert len(two.parts) == 2
+
+
+def test_an_amount_asked_beside_a_duration_is_an_amount(linan):
+    from assistant.understanding import understand
+
+    q = understand("临安生活补贴最高多少，能领几年？", [], linan.catalog)
+    assert "元" in q.units and "年" in q.units
