@@ -45,6 +45,7 @@ CONDITION_SIBLING_RATIO = 0.5  # … replaces a closer one whose condition the a
 MAX_SENTENCES = 4
 # A figure added on top of another one: read with its base ("在上述标准基础上每辆再增加2000元")
 ADD_ON = re.compile(r"再增加|再给予|再奖励|再补贴|另行给予|另给予|额外(?:给予|奖励|补贴|增加)|基础上(?:再|另|增加|上浮|提高)|叠加")
+TABLE_REFERENCE = re.compile(r"见附表|按附表|附表(?:所列|中的?)?标准|标准见附件|详见附件|见附件")
 NAMES_MIN = 0.4  # a unit that names this share of the question's things is about it, whatever else
 REGION_HINT_MAX = 3  # a not-covered reply names at most this many regions whose notices do cover it
 LIST_MAX_PER_NOTICE = 2  # a list answer quotes at most this many units of one notice
@@ -193,11 +194,21 @@ def condition_fit(sentence: str, conditions: tuple[Amount, ...]) -> int:
     met = missed = False
     for group in groups:
         for c in conditions:
-            if any(not a.unit or a.unit != c.unit or (a.per and c.per and a.per != c.per) for a in group):
+            if any(not a.unit or not _same_measure(a.unit, c.unit) or (a.per and c.per and a.per != c.per)
+                   for a in group):
                 continue
             ok = all(_meets(c.value, a) for a in group)
             met, missed = met or ok, missed or not ok
     return 1 if met else -1 if missed else 0
+
+
+COUNTED = frozenset("人名位家户项台件辆套只张所座")  # what 个, the general measure word, may count
+
+
+def _same_measure(a: str, b: str) -> bool:
+    """Whether two units measure alike: equal, or 个 beside a measure word it stands for ("5个残疾人"
+    against "不少于10人")."""
+    return a == b or (a == "个" and b in COUNTED) or (b == "个" and a in COUNTED)
 
 
 def _meets(value: float, a: Amount) -> bool:
@@ -571,16 +582,26 @@ def _add_ons(sents: list[str], figs: list[bool], keep: set[int], terms: list[str
 
 # "重新认定的，给予5万元奖补" after "对首次认定的区级创业孵化示范基地，给予10万元奖补；": a case with no
 # thing of its own (it ends in 的) continues the previous sentence's, whose thing it is about.
-ELIDED_CASE = re.compile(r"^[^，。；：的]{1,12}的[，,]")
-CASE_THING = re.compile(r"(?:^|[，；：])(?:对|凡)?[^，。；：]{0,30}?的(?P<thing>[^，。；：的]{2,20})[，,]")
+ELIDED_CASE = re.compile(r"^(?P<case>[^，。；：的]{1,12})的[，,]")
+CASE_THING = re.compile(r"(?:^|[，；：])(?:对|凡)?(?P<modifier>[^，。；：]{0,30}?)的(?P<thing>[^，。；：的]{2,20})[，,]")
 
 
 def _elided(previous: str, sentence: str) -> str:
-    """The thing an elided case is about ("区级创业孵化示范基地"), read with it; "" when it names its own."""
-    if not ELIDED_CASE.match(sentence):
+    """The thing an elided case is about ("区级创业孵化示范基地"), read with it; "" when it names its
+    own. Elided: "X的，" where the case before it is "对Y的<thing>，" and X and Y say alike (重新认定 /
+    首次认定); "（二）取得技师职业资格的，" beside "（一）取得高级技师职业资格的，" names its own."""
+    m = ELIDED_CASE.match(sentence)
+    c = CASE_THING.search(previous) if m else None
+    if c is None:
         return ""
-    m = CASE_THING.search(previous)
-    return m.group("thing") if m else ""
+    case, modifier = m.group("case"), c.group("modifier")
+    return c.group("thing") if any(case[k:k + 2] in modifier for k in range(len(case) - 1)) else ""
+
+
+def _unasked(sentence: str, asked: set[str]) -> int:
+    """How many words of the sentence (figures aside) the question does not say."""
+    return sum(1 for w in set(tokenize(sentence, hmm=False))
+               if len(w) >= 2 and not any(ch.isdigit() for ch in w) and not any(w in a or a in w for a in asked))
 
 
 def _same_figure(a: Amount, b: Amount) -> bool:
@@ -811,6 +832,7 @@ class ExtractiveAnswerer(Answerer):
             j = leads[i]
             return (figs[i] and (row or figure_near_topic(sents[i], part, units))) \
                 or (j is not None and figs[j] and figure_near_topic(sents[j], part, units))
+        asked_words = {w for t in focus + context for w in variants(t)}
         for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
             # the conversation's words frame the question, but not for the sentence already replied
             raw = [coverage(part, within[i] + s) + (CONTEXT_WEIGHT * coverage(context, s)
@@ -819,9 +841,12 @@ class ExtractiveAnswerer(Answerer):
             covs = [c + CONDITION_BONUS * max(fits[i], echoes[i]) + BOUND_BONUS * bounded[i] for i, c in enumerate(raw)]
             if not covs:
                 continue
-            top = max(usable, key=lambda i: covs[i])
+            # a tie goes to the sentence saying least that the question does not (技师 over 高级技师)
+            top = max(usable, key=lambda i: (round(covs[i], 9), -_unasked(sents[i], asked_words)))
             if fits[top] < 0:  # its condition is not the asker's: a sibling whose condition fits answers
-                fitting = [i for i in usable if fits[i] > 0 and covs[i] >= CONDITION_SIBLING_RATIO * covs[top]]
+                fitting = [i for i in usable if fits[i] > 0 and covs[i] >= CONDITION_SIBLING_RATIO * covs[top]] \
+                    or [i for i in usable if fits[i] == 0 and figs[i] and ADD_ON.search(sents[top])
+                        and covs[i] >= CONDITION_SIBLING_RATIO * covs[top]]  # …or the base it adds to
                 top = max(fitting, key=lambda i: covs[i], default=top)
             best_cov = max(best_cov, covs[top])
             if figure and not ((figs[top] and n > 0) or near(top, part)):
@@ -838,15 +863,16 @@ class ExtractiveAnswerer(Answerer):
             picked_fit = fits[top] > 0
             own = [coverage(part, s) for s in sents]
             # (a case and the elided one that continues it are alternatives: both only when neither is named)
-            cases = {j for j in (top - 1, top + 1) if 0 <= j < len(sents) and ELIDED_CASE.match(sents[max(j, top)])}
+            cases = {j for j in (top - 1, top + 1)
+                     if 0 <= j < len(sents) and _elided(sents[min(j, top)], sents[max(j, top)])}
             for i in usable:
                 if i in cases:
-                    if raw[i] >= raw[top] - 1e-9 and (figs[i] or not figure):
+                    if raw[i] >= raw[top] - 1e-9 and (figs[i] or not figure) and fits[i] >= 0:
                         keep.add(i)
                     continue
                 if i != top and raw[i] >= CLOSE_SECOND_RATIO * raw[top] and raw[i] > CLOSE_SECOND_MIN \
                         and own[i] >= CLOSE_SECOND_RATIO * own[top] and _same_item(hit.unit, starts[i], starts[top]) \
-                        and (figs[i] or not figure) and not (picked_fit and fits[i] != 1):
+                        and (figs[i] or not figure) and not (picked_fit and fits[i] != 1) and fits[i] >= 0:
                     keep.add(i)
         if figure:
             keep |= _add_ons(sents, figs, keep, focus)
@@ -881,6 +907,9 @@ class ExtractiveAnswerer(Answerer):
             if alt is not None:
                 picked = [alt] + [c for c in picked[1:] if c is not alt]
                 best = alt
+        row = self._table_row(query, choices, best) if query.wants_figure else None
+        if row is not None and row not in picked:
+            picked.insert(picked.index(best) + 1, row)  # "具体标准见附表": the row it points to
         if query.wants_figure and not best.has_figure and len(picked) == 1:
             return self._no_figure(best, hits, catalog, query)
         picked = [c for c in picked if c.has_figure or not query.wants_figure] or picked
@@ -888,6 +917,16 @@ class ExtractiveAnswerer(Answerer):
         lead = self._premise(query, picked[0]) or self._qualifies(query, picked[0])
         return self._compose(_ordered(catalog, picked) if len(picked) > 1 else picked, hits, catalog,
                              lead=lead, query=query)
+
+    @staticmethod
+    def _table_row(query: Query, choices: list[_Choice], best: _Choice) -> _Choice | None:
+        """The row of its notice's table that a clause sends the reader to ("具体标准见附表", "按附表标准
+        给予…") for the figure asked: the best-scoring row of that notice that is about the question."""
+        if best.unit.kind == "table_row" or not TABLE_REFERENCE.search(best.unit.text):
+            return None
+        rows = [c for c in choices if c.unit.kind == "table_row" and c.notice.doc_id == best.notice.doc_id
+                and c.has_figure and c.unit_coverage >= NOT_FOUND_BELOW]
+        return max(rows, key=lambda c: c.score, default=None)
 
     def _figure_instead(self, query: Query, choices: list[_Choice], best: _Choice) -> _Choice | None:
         """A unit of the same notice nearly as close as `best` (which gives no figure) that gives one:

@@ -30,7 +30,32 @@ NOTICE = """临安区支持青年就业创业若干措施
 （五）长期护理补贴。对居家的失能老年人每人每月发放400元护理补贴，半失能老年人每人每月发放200元护理补贴。
 （六）育儿补贴。二孩每年发放2000元，三孩及以上每年发放4000元，发放至孩子年满3周岁。
 
+（七）技能人才租房补贴。在本区无自有住房的技能人才，按以下标准发放租房补贴：
+1.取得高级技师职业资格的，每人每月900元；
+2.取得技师职业资格的，每人每月600元。
+（八）残疾人就业补贴。对安置残疾人就业的用人单位，按每安置1名残疾人每年4000元给予补贴；安置人数不少于8人的，另给予一次性奖励5万元。
+
 本措施自2026年1月1日起施行，有效期至2027年12月31日。
+"""
+
+# A web page with a table whose rows hold the figures its clauses send the reader to.
+TABLE_NOTICE = """# 富阳区支持托育服务发展若干措施
+
+为发展普惠托育服务，制定以下措施。
+
+**（一）托育机构建设补贴。** 对新增普惠性托位的托育机构，按附表标准给予一次性建设补贴，单个机构最高不超过40万元。
+
+**（二）用人单位办托。** 鼓励企事业单位为职工提供福利性托育服务，符合条件的按附表标准给予补贴。
+
+**（三）托育机构运营补贴。** 对收费不高于每月2000元的普惠托育机构，按附表标准给予运营补贴，每个托位每年最多补贴11个月。
+
+### 附表 富阳区托育服务补贴标准
+
+| 序号 | 补贴项目 | 补贴条件 | 补贴标准 |
+| --- | --- | --- | --- |
+| 1 | 普惠托育机构建设补贴 | 新增普惠性托位 | 每个托位8000元 |
+| 2 | 普惠托育机构运营补贴 | 普惠性托位实际收托 | 每个托位每月250元 |
+| 3 | 用人单位办托补贴 | 提供福利性托育服务且托位15个以上 | 一次性8万元 |
 """
 
 
@@ -40,6 +65,7 @@ def linan(settings, tmp_path_factory):
 
     corpus = tmp_path_factory.mktemp("linan-corpus")
     (corpus / "linan-qingnian-2026.txt").write_text(NOTICE, encoding="utf-8")
+    (corpus / "fuyang-tuoyu-2026.md").write_text(TABLE_NOTICE, encoding="utf-8")
     a = Assistant(replace(settings, corpus_dir=corpus, data_dir=tmp_path_factory.mktemp("linan-data"),
                           fixed_today=date(2026, 11, 22)))
     a.ingest(progress=False)
@@ -59,6 +85,9 @@ def says(answer, value: float, unit: str = "元") -> bool:
     ("临安半失能老人护理补贴每月多少？", (200, "元"), [(400, "元")]),
     ("临安失能老人护理补贴每月多少？", (400, "元"), [(200, "元")]),
     ("在临安生了二胎，育儿补贴一年多少钱？发到孩子几岁？", (2000, "元"), [(4000, "元")]),
+    # items of a clause: 技师 is not 高级技师, though the one word holds the other
+    ("拿了技师证在临安工作，没房子，租房补贴一个月多少？", (600, "元"), [(900, "元")]),
+    ("临安高级技师租房补贴一个月多少？", (900, "元"), [(600, "元")]),
 ])
 def test_the_alternative_the_asker_names_is_answered_without_its_siblings(linan, question, given, siblings):
     a = linan.ask(question)
@@ -104,3 +133,22 @@ def test_an_amount_asked_beside_a_duration_is_an_amount(linan):
 
     q = understand("临安生活补贴最高多少，能领几年？", [], linan.catalog)
     assert "元" in q.units and "年" in q.units
+
+
+def test_an_increment_whose_condition_the_asker_misses_is_not_offered(linan):
+    """"安置人数不少于8人的，另给予…5万元": 3个残疾人 (个 counts people here) do not reach it; 9 do."""
+    few = linan.ask("我们公司在临安，招了3个残疾人，有啥补贴？")
+    assert few.status == "answered" and says(few, 4000) and not says(few, 5 * 10**4), few.answer
+    many = linan.ask("我们公司在临安，安置了9个残疾人，有啥补贴？")
+    assert says(many, 4000) and says(many, 5 * 10**4), many.answer
+
+
+@pytest.mark.parametrize("question, row, figure", [
+    ("富阳托育机构新增一个普惠托位，建设补贴多少？", "附表 第1行", (8000, "元")),
+    ("富阳普惠托育机构运营补贴每个托位每月多少？", "附表 第2行", (250, "元")),
+    ("我们公司在富阳给员工办了个托儿所，有20个托位，能拿什么补贴？", "附表 第3行", (8 * 10**4, "元")),
+])
+def test_a_clause_that_sends_the_reader_to_its_table_is_answered_with_the_row(linan, question, row, figure):
+    a = linan.ask(question)
+    assert a.status == "answered" and says(a, *figure), a.answer
+    assert any(c.doc_id == "fuyang-tuoyu-2026" and c.clause == row for c in a.citations), a.citations
