@@ -191,7 +191,7 @@ def only_regions(question: str, aliases: set[str]) -> bool:
 def topicless(question: str, aliases: set[str] = frozenset()) -> bool:
     """The question names no topic of its own (only asking words, places): it must lean on the last
     one, or be asked back."""
-    return all(t in ASKING_WORDS for t in tokenize(strip_regions(question, aliases), hmm=False))
+    return all(t in ASKING_WORDS for t in topic_terms(question, aliases))
 
 
 def topic_terms(text: str, aliases: set[str]) -> tuple[str, ...]:
@@ -367,8 +367,10 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     own = topic_terms(normalised, aliases | set(places))
     own += tuple(c for c in compounds if c not in own)
     had_turn = bool(state.search_text)
+    # …or names no thing of its own ("最多能领几年？", "是一次性发吗？"): it is about the last one's
     follow = had_turn and (bool(FOLLOW_UP.search(question)) or only_regions(question, aliases)
-                           or topicless(question, aliases) or not own)
+                           or topicless(question, aliases) or not own
+                           or not (doc_ids or places or topic_words(normalised, aliases | set(places))))
     if topicless(question, aliases):
         own = ()  # "最多能拿多少", "补贴有多少": no topic of its own (the conversation's, or ask back)
 

@@ -34,6 +34,7 @@ NOTICE = """临安区支持青年就业创业若干措施
 1.取得高级技师职业资格的，每人每月900元；
 2.取得技师职业资格的，每人每月600元。
 （八）残疾人就业补贴。对安置残疾人就业的用人单位，按每安置1名残疾人每年4000元给予补贴；安置人数不少于8人的，另给予一次性奖励5万元。
+（九）人才购房补贴。高层次人才在本区首次购买商品住房的，A类人才补贴100万元，B类人才补贴60万元。购房补贴分4年发放，每年发放25%。
 
 本措施自2026年1月1日起施行，有效期至2027年12月31日。
 """
@@ -152,3 +153,17 @@ def test_a_clause_that_sends_the_reader_to_its_table_is_answered_with_the_row(li
     a = linan.ask(question)
     assert a.status == "answered" and says(a, *figure), a.answer
     assert any(c.doc_id == "fuyang-tuoyu-2026" and c.clause == row for c in a.citations), a.citations
+
+
+def test_a_follow_up_that_names_no_thing_of_its_own_keeps_the_topic(linan):
+    """"最多能领几年？" and "是一次性发吗？" name nothing: they ask about what the conversation was about."""
+    first = "我是硕士研究生，在临安企业上班，生活补贴每个月多少？"
+    years = linan.ask("最多能领几年？", history=[{"role": "user", "content": first},
+                                           {"role": "assistant", "content": linan.ask(first).answer}])
+    assert years.status == "answered" and says(years, 24, unit="个月"), years.answer
+    turns = ["临安高层次人才首次买房补贴多少？", "B类呢？"]
+    history = []
+    for t in turns:
+        history += [{"role": "user", "content": t}, {"role": "assistant", "content": linan.ask(t, history=history).answer}]
+    paid = linan.ask("是一次性发吗？", history=history)
+    assert paid.status == "answered" and says(paid, 4, unit="年") and says(paid, 25, unit="%"), paid.answer
