@@ -327,6 +327,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("policyqa: interrupted; the index keeps its last good state.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `policyqa inspect … | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141
 
 
 if __name__ == "__main__":

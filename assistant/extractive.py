@@ -44,8 +44,10 @@ CONDITION_BONUS = 0.3  # a sentence whose condition fits the asker's figure (3�
 CONDITION_SIBLING_RATIO = 0.5  # … replaces a closer one whose condition the asker does not meet
 MAX_SENTENCES = 4
 # A figure added on top of another one: read with its base ("在上述标准基础上每辆再增加2000元")
-ADD_ON = re.compile(r"再增加|再给予|再奖励|再补贴|另行给予|另给予|额外(?:给予|奖励|补贴|增加)|基础上(?:再|另|增加|上浮|提高)|叠加")
+ADD_ON = re.compile(r"再增加|再给予|再奖励|再补贴|另行给予|另给予|额外(?:给予|奖励|补贴|增加)|基础上(?:再|另|增加|上浮|提高)|叠加"
+                    r"|(?:上述|以上|前款|本条)标准的[\d.一二三四五六七八九十]+倍")
 TABLE_REFERENCE = re.compile(r"见附表|按附表|附表(?:所列|中的?)?标准|标准见附件|详见附件|见附件")
+ADD_ON_TERM_MIN = 5.0  # an increment's condition is the asker's by a word rarer than 工作 or 企业
 NAMES_MIN = 0.4  # a unit that names this share of the question's things is about it, whatever else
 REGION_HINT_MAX = 3  # a not-covered reply names at most this many regions whose notices do cover it
 LIST_MAX_PER_NOTICE = 2  # a list answer quotes at most this many units of one notice
@@ -245,7 +247,7 @@ def focus(sentence: str, query: Query) -> str:
     if query.conditions:
         sentence = _tier(sentence, query.conditions)
     if query.topic:
-        sentence = _respectively(sentence, query.topic)
+        sentence = _respectively(sentence, query.topic, query.conditions)
     sentence = _element(sentence, query.own_text, query.topic)
     sentence = _alternatives(sentence, query.own_text, query.topic, several=len(query.parts) > 1)
     if len(query.parts) <= 1 and query.topic:
@@ -398,7 +400,7 @@ def _common_prefix(texts: list[str]) -> str:
     return first[:n]
 
 
-def _respectively(sentence: str, terms: tuple[str, ...]) -> str:
+def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amount, ...] = ()) -> str:
     """"一级、二级能效家电分别按20%、15%补贴" asked about 二级 becomes "二级能效家电按15%补贴": n named
     things, then 分别 and n figures; the one thing the question names keeps its own figure. Left as
     it is unless the counts agree and exactly one thing is named."""
@@ -420,6 +422,9 @@ def _respectively(sentence: str, terms: tuple[str, ...]) -> str:
            for k, win in enumerate(windows)]
     asked = {w for t in terms for w in (t, *jieba.lcut(t, HMM=False))}
     hits = [len(o & asked) for o in own]
+    if not any(hits) and conditions:  # "80至89周岁、90至99周岁…" for an asker of 92岁: the range it falls in
+        hits = [int(any(_same_measure(a.unit, c.unit) and (a.high is not None or a.bound) and _meets(c.value, a)
+                        for a in _amounts(i) for c in conditions)) for i in items]
     if sum(1 for h in hits if h) != 1:
         return sentence  # none named, or several ("单项冠军、小巨人…各奖多少"): the whole list answers
     k = next(i for i, h in enumerate(hits) if h)
@@ -570,14 +575,20 @@ def _add_ons(sents: list[str], figs: list[bool], keep: set[int], terms: list[str
             if base is not None:
                 out.add(base)
     kept_text = "".join(sents[i] for i in keep | out)
-    for i, sent in enumerate(sents):
-        if i in keep or not figs[i] or not ADD_ON.search(sent) or not any(j < i for j in keep):
+    for i, sent in enumerate(sents):  # (its figure may be of another kind: "按上述标准的1.5倍发放")
+        if i in keep or not _amounts(sent) or not ADD_ON.search(sent) or not any(j < i for j in keep):
             continue
-        condition = ADD_ON.split(sent, maxsplit=1)[0]
-        own = [t for t in terms if len(t) > 1 and t in condition and t not in kept_text]
-        if own:
+        if _askers_add_on(sent, terms, kept_text):
             out.add(i)
     return out
+
+
+def _askers_add_on(sentence: str, terms, kept_text: str = "") -> bool:
+    """Whether an increment's own condition ("在本区重点产业企业工作的…") is one the question states,
+    by a word the sentences already kept do not say (and rarer than 工作 or 企业)."""
+    condition = ADD_ON.split(sentence, maxsplit=1)[0]
+    return any(len(t) > 1 and t in condition and t not in kept_text and term_weight(t) >= ADD_ON_TERM_MIN
+               for t in terms)
 
 
 # "重新认定的，给予5万元奖补" after "对首次认定的区级创业孵化示范基地，给予10万元奖补；": a case with no
@@ -851,8 +862,12 @@ class ExtractiveAnswerer(Answerer):
             best_cov = max(best_cov, covs[top])
             if figure and not ((figs[top] and n > 0) or near(top, part)):
                 with_fig = [i for i in usable if i != top and near(i, part)]
-                alt = max(with_fig, key=lambda i: covs[i], default=None)
-                if alt is not None and covs[alt] >= FIGURE_SENTENCE_RATIO * covs[top] and covs[alt] > 0:
+                alt = max(with_fig, key=lambda i: (round(covs[i], 9), -_unasked(sents[i], asked_words)), default=None)
+                if alt is not None and alt < top and ADD_ON.search(sents[top]) and _amounts(sents[top]):
+                    if _askers_add_on(sents[top], part, sents[alt]):
+                        keep.add(top)  # "按上述标准的1.2倍发放" goes with the standard it multiplies
+                    top = alt
+                elif alt is not None and covs[alt] >= FIGURE_SENTENCE_RATIO * covs[top] and covs[alt] > 0:
                     top = alt
                 elif n == 0:  # the question's topic sentence gives no figure
                     answered_with_figure = False
@@ -1005,6 +1020,11 @@ class ExtractiveAnswerer(Answerer):
 
     def _who(self, query: Query, choices: list[_Choice], hits, catalog: Catalog) -> Answer:
         """Whom to ask: the 责任单位 of the clause, else its section's lead department."""
+        first = choices[0]
+        if not first.unit.departments:  # a table row names no one: the clause of its notice that does
+            first = next((c for c in choices[1:] if c.notice.doc_id == first.notice.doc_id and c.unit.departments
+                          and c.unit_coverage >= LIST_SECOND_RATIO * first.unit_coverage), first)
+        choices = [first] + [c for c in choices if c is not first]
         picked = [choices[0]] + [c for c in choices[1:] if c.notice.doc_id != choices[0].notice.doc_id
                                  and len(query.doc_ids) != 1 and c.unit_coverage >= NOT_FOUND_BELOW
                                  and c.score >= SECOND_REGION_RATIO * choices[0].score][:2]

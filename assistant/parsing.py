@@ -488,6 +488,7 @@ LETTER_SIGNAL = re.compile(r"印发给你们|现将.{0,80}(?:印发|公布|发�
 _DATE = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
 LETTER_END = re.compile(rf"^(?:.{{0,40}}?{_DATE}(?:\s*[（(]此件[^）)]*[）)])?|[（(]此件[^）)]*[）)])$")
 PREAMBLE_OPENERS = ("为", "根据", "按照", "为了", "依据", "近年来")
+LETTER_WINDOW = 40  # lines read for a covering letter before the body
 
 
 def split_letter(paras: list[str]) -> tuple[list[str], list[str]]:
@@ -498,17 +499,44 @@ def split_letter(paras: list[str]) -> tuple[list[str], list[str]]:
     signal = next((i for i, p in enumerate(window) if LETTER_SIGNAL.search(p)), None)
     if signal is None:
         return [], paras
-    end = signal
+    end = listed = signal
     for i in range(signal, len(window)):
         p = window[i]
         if LETTER_END.match(p) and not p.startswith(PREAMBLE_OPENERS):
             end = i
-        elif i > end + 1:
+        elif _letter_list_item(p):  # "1. 电子邮件…": the ways to send comments, still the letter
+            listed = i
+        elif i > max(end, listed) + 1:
             break
     letter, rest = paras[: end + 1], paras[end + 1:]
     if rest and not any(p.endswith(("。", "；", "：")) or p.startswith(PREAMBLE_OPENERS) for p in rest):
         return paras, []  # only the measures' title follows: it goes with the letter
     return letter, rest
+
+
+def _letter_list_item(para: str) -> bool:
+    from .structure import read_marker
+
+    marker = read_marker(para)
+    return marker is not None and KIND[marker.kind].arabic and len(para) <= 80
+
+
+def _numbered_letter(entries: list) -> int:
+    """How many leading entries are a covering letter that numbers a list of its own ("社会各界可通过以下
+    方式提出意见：1. 电子邮件… 2. 书面信函…"), ended by its date or 此件 line; 0 when there is none."""
+    from .structure import read_marker
+
+    lead: list[str] = []
+    for entry in entries[:LETTER_WINDOW]:
+        if not isinstance(entry, str):
+            break
+        lead.append(entry)
+    letter, rest = split_letter(lead)
+    if not letter or not rest or not LETTER_END.match(letter[-1]):
+        return 0
+    if not any(read_marker(p) for p in letter[1:]) or not any(read_marker(p) for p in rest):
+        return 0
+    return len(letter)
 
 
 def _opens_closing(para: str) -> bool:
@@ -601,7 +629,7 @@ def parse_entries(entries: list, doc_id: str, *, may_be_wrapped: bool = True) ->
     texts = [e for e in entries if isinstance(e, str)]
     lay = layout_lines(texts, may_be_wrapped=may_be_wrapped)
     cleaned = _strip_lines(entries)
-    tree = read_tree(cleaned)
+    tree = read_tree(cleaned, plain=_numbered_letter(cleaned))
     shape = decide_shape(tree.body)
     builder = _Builder(doc_id, lay, shape, tree)
     builder.build()

@@ -241,18 +241,20 @@ def _label_range(marker: Marker, first: int, last: int) -> str:
     return label(first) if first == last else f"{label(first)}–{label(last)}"
 
 
-def read_tree(entries: list) -> Tree:
+def read_tree(entries: list, plain: int = 0) -> Tree:
     """Lines (str) and tables in reading order → the body's tree and each attachment's tree.
 
     An attachment (附件1) opens only after the body has some numbered structure or text, and
-    attachments number in sequence; inside one, numbering starts afresh.
+    attachments number in sequence; inside one, numbering starts afresh. The first `plain` entries
+    (a covering letter) are text: a list in the letter ("1. 电子邮件…") numbers nothing of the body.
     """
     numbering = Numbering()
     body = Node("root")
     reader = _Reader(body, numbering)
     attachments: list[Node] = []
     count = {"附件": 0, "附表": 0}
-    for entry in entries:
+    body.content.extend(entries[:plain])
+    for entry in entries[plain:]:
         if isinstance(entry, str):
             att = read_attachment(entry)
             if att and att[1] == count[att[0]] + 1 and (body.children or attachments

@@ -33,8 +33,10 @@ NOTICE = """临安区支持青年就业创业若干措施
 （七）技能人才租房补贴。在本区无自有住房的技能人才，按以下标准发放租房补贴：
 1.取得高级技师职业资格的，每人每月900元；
 2.取得技师职业资格的，每人每月600元。
+在本区重点产业企业工作的技能人才，按上述标准的1.2倍发放。
 （八）残疾人就业补贴。对安置残疾人就业的用人单位，按每安置1名残疾人每年4000元给予补贴；安置人数不少于8人的，另给予一次性奖励5万元。
 （九）人才购房补贴。高层次人才在本区首次购买商品住房的，A类人才补贴100万元，B类人才补贴60万元。购房补贴分4年发放，每年发放25%。
+（十）高龄津贴。对具有本区户籍的80至89周岁、90至99周岁、100周岁及以上老年人，分别按每人每月80元、150元、400元发放高龄津贴。
 
 本措施自2026年1月1日起施行，有效期至2027年12月31日。
 """
@@ -43,6 +45,8 @@ NOTICE = """临安区支持青年就业创业若干措施
 TABLE_NOTICE = """# 富阳区支持托育服务发展若干措施
 
 为发展普惠托育服务，制定以下措施。
+
+## 一、发展普惠托育（区卫生健康局牵头）
 
 **（一）托育机构建设补贴。** 对新增普惠性托位的托育机构，按附表标准给予一次性建设补贴，单个机构最高不超过40万元。
 
@@ -167,3 +171,23 @@ def test_a_follow_up_that_names_no_thing_of_its_own_keeps_the_topic(linan):
         history += [{"role": "user", "content": t}, {"role": "assistant", "content": linan.ask(t, history=history).answer}]
     paid = linan.ask("是一次性发吗？", history=history)
     assert paid.status == "answered" and says(paid, 4, unit="年") and says(paid, 25, unit="%"), paid.answer
+
+
+def test_an_age_picks_its_range_among_respective_figures(linan):
+    a = linan.ask("我爷爷今年95岁，户口在临安，高龄津贴每月多少？")
+    assert a.status == "answered" and says(a, 150), a.answer
+    assert not says(a, 80) and not says(a, 400), a.answer
+
+
+def test_a_multiple_of_the_standard_goes_with_it_for_the_asker_it_names(linan):
+    """"在本区重点产业企业工作的技能人才，按上述标准的1.2倍发放": said to someone working in one, not to others."""
+    there = linan.ask("我是技师，在临安一家重点产业企业上班，没房子，租房补贴每月多少？")
+    assert says(there, 600) and says(there, 1.2, unit="倍"), there.answer
+    elsewhere = linan.ask("我是技师，在临安上班，没房子，租房补贴每月多少？")
+    assert says(elsewhere, 600) and not says(elsewhere, 1.2, unit="倍"), elsewhere.answer
+
+
+def test_whom_to_ask_about_a_table_row_is_its_sections_lead(linan):
+    a = linan.ask("富阳的托育补贴找哪个部门问？")
+    assert a.status == "answered" and "区卫生健康局" in a.answer, a.answer
+    assert all(c.clause != "附表 第1行" for c in a.citations)

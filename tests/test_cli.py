@@ -216,3 +216,19 @@ def test_ask_hands_its_question_to_a_running_server_on_the_same_data_dir(assista
     (data / "server.json").write_text(json.dumps(record), encoding="utf-8")  # as a killed server leaves it
     stale = run("-v", "ask", question, env=env)
     assert stale.returncode == 0 and "answered by the server" not in stale.stderr and "1.5万元/辆" in stale.stdout
+
+
+def test_output_cut_short_by_its_reader_is_no_error(tmp_path):
+    """`policyqa inspect FILE --json | head -3`: the reader closes the pipe; no traceback on the terminal."""
+    from assistant.parsing import to_numeral
+
+    notice = tmp_path / "long.txt"  # more output than a pipe holds (64 KiB), so the writer meets the close
+    notice.write_text("某县若干措施\n为促进发展，制定以下措施。\n" + "\n".join(
+        f"（{to_numeral(n)}）支持事项{n}。对符合条件的经营主体，给予一次性补助{n}万元，最高不超过{n + 5}万元。"
+        for n in range(1, 400)), encoding="utf-8")
+    proc = subprocess.Popen([POLICYQA, "inspect", str(notice), "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as head does after its lines
+    err = proc.stderr.read().decode("utf-8", "replace")
+    assert proc.wait(timeout=60) in (0, 141) and first and "Traceback" not in err, err

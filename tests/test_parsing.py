@@ -115,3 +115,29 @@ def test_clause_number_refuses_what_only_looks_like_digits():
 
     assert [clause_number(x) for x in ("十四", "（十四）", "第十四条", "14", "①", "²", "一四", "")] == [
         14, 14, 14, 14, None, None, None, None]
+
+
+CONSULTATION_WITH_A_LIST = """祁门县农业农村局关于公开征求《祁门县茶产业高质量发展扶持办法（征求意见稿）》意见的公告
+为提高政策制定的公众参与度，现将《祁门县茶产业高质量发展扶持办法（征求意见稿）》向社会公开征求意见。征求意见时间为2026年5月6日至2026年6月5日，社会各界可通过以下方式提出意见：
+1. 电子邮件：qmnyj@example.cn；
+2. 书面信函：寄至祁门县农业农村局产业科；
+3. 联系电话：0559-4511234。
+祁门县农业农村局
+2026年5月6日
+祁门县茶产业高质量发展扶持办法（征求意见稿）
+为推动茶产业高质量发展，制定本办法。
+一、茶园提升。对新建标准化生态茶园，每亩补助800元。
+二、加工升级。对购置清洁化加工设备的，按设备投资额的30%给予补助，最高20万元。
+三、品牌建设。对新获得国家地理标志认证的，一次性奖励10万元。
+本办法自发布之日起施行。"""
+
+
+def test_a_numbered_list_in_the_covering_letter_numbers_nothing_of_the_body():
+    """The letter's "1. 电子邮件… 2. 书面信函…" were taken for the notice's clauses, and its 一、二、三、
+    (a shallower kind after them, each a long line) for text of the last one."""
+    units = parse_units(CONSULTATION_WITH_A_LIST, "qimen-cha-draft")
+    assert [(u.kind, u.label) for u in units if u.kind in ("letter", "clause")] == [
+        ("letter", "（通知）"), ("clause", "一、"), ("clause", "二、"), ("clause", "三、")]
+    letter = units[0]
+    assert "书面信函" in letter.text and letter.text.endswith("2026年5月6日")
+    assert units[2].heading == "茶园提升" or "每亩补助800元" in units[2].text
