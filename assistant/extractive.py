@@ -66,6 +66,7 @@ RESPONSIBLE_WORDS = re.compile(r"[\u4e00-\u9fff]{2,12}(?:局|委|办|中心|部�
 APPLY_WORDS = re.compile(r"申请|申报|申领|受理|提交|材料|流程|程序|办理|兑付|兑现|登记|备案|报名|竞争性选择|"
                          r"择优|遴选|评审")
 PROCEDURE_WORDS = re.compile(r"提交|申报材料|申请材料|受理|通过[“\"]?[^，。]{0,12}(?:APP|平台|专区|系统|窗口)|网上申请|线上申请")
+CHANNEL = re.compile(r"APP|App|app|平台|专区|系统|窗口|大厅|网站|小程序|公众号|服务网|浙里办|线上|网上")
 HOW_NEAR_RATIO = 0.8  # a unit this close to the best may answer a how-to question if it says how
 # A rule that says what the asker must do or hold ("使用ETC记账卡的…", "凭…领取"): how it is obtained.
 ELIGIBILITY_WORDS = re.compile(r"使用|凭|持有|(?<![必无])须|需要|应当|通过[^。，]{0,10}(?:验收|审核|认定)")
@@ -1070,6 +1071,12 @@ class ExtractiveAnswerer(Answerer):
         best = choices[0]
         near = [c for c in choices if c.unit_coverage >= HOW_NEAR_RATIO * best.unit_coverage]
         best = next((c for c in near if any(PROCEDURE_WORDS.search(s) for s in sentences(c.unit.text))), best)
+        if query.asks_where:  # "在哪里申请": the unit that names the channel (APP, 平台, 窗口), the
+            # closest one, else the notice's own (its procedure covers every subsidy in it)
+            def names_channel(c: _Choice) -> bool:
+                return any(CHANNEL.search(s) and APPLY_WORDS.search(s) for s in sentences(c.unit.text))
+            best = next((c for c in near if names_channel(c)), None) or next(
+                (c for c in choices if c.notice.doc_id == best.notice.doc_id and names_channel(c)), best)
         if not any(PROCEDURE_WORDS.search(s) for s in sentences(best.unit.text)):
             # the question names little beyond the notice ("奎文区家电以旧换新补贴怎么领"): the notice's own
             # procedure (四、申领流程), the part of it on what is asked (领 → 领取补贴资格)
@@ -1089,12 +1096,15 @@ class ExtractiveAnswerer(Answerer):
         heading = f"{unit.label}{unit.heading}" if unit.heading else None  # a GB/T clause's heading sentence
         said = [s for i, s in enumerate(sents) if (APPLY_WORDS.search(s) or PROCEDURE_WORDS.search(s))
                 and not (heading and s.startswith(heading))
-                and (covs[i] >= APPLY_TOPIC_MIN or on_topic < i <= on_topic + APPLY_FOLLOWS)]
+                and (covs[i] >= APPLY_TOPIC_MIN or on_topic < i <= on_topic + APPLY_FOLLOWS
+                     or (query.asks_where and CHANNEL.search(s)))]
         departments = "、".join(unit.departments)
         if not said:  # no procedure: the rule that says what the asker must use or hold, if any
             said = [s for s in best.sentences if ELIGIBILITY_WORDS.search(s)]
         if said:
-            body = f"根据{notice.quoted_title}{unit.label}：{''.join(said[:MAX_SENTENCES])}"
+            quote = "".join(said[:MAX_SENTENCES])
+            quote = quote[len(unit.label):].lstrip() if unit.clause and quote.startswith(unit.label) else quote
+            body = f"根据{notice.quoted_title}{unit.label}：{quote}"
             if departments:
                 body += f"\n具体办理可咨询{departments}。"
             status = "answered"

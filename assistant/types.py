@@ -292,6 +292,7 @@ class Query:
     bound: str = ""  # the end of a figure asked for: max (最多, 最高, 封顶) or min (至少, 最低)
     version_missing: bool = False  # … that no notice in scope has
     fields: tuple[MetaField, ...] = ()  # what is asked about the notice itself (文号, 印发日期, 废止…)
+    asks_where: bool = False  # where or through what to apply (在哪里申请, 哪个平台): a channel answers
     follow_up: bool = False  # leans on the previous turn (its topic or its region)
     said: tuple[Amount, ...] = ()  # a "那…呢" follow-up with a topic of its own: the figures already replied
     scope_from: str = ""  # where the region came from: question | conversation | argument | ""

@@ -76,6 +76,7 @@ ASKS_COUNT = re.compile(r"几[个家项人条所座类张台件辆次套批场�
 # 3件 (goods), not by 12类 (categories) or 1次 (times).
 COUNT_KINDS = ("台件个套辆部只", "类种", "次回", "人名位", "家户", "项条", "张", "批", "场", "所座")
 ASKS_YES_NO = re.compile(r"吗[？?]?$|吧[？?]?$|能不能|可不可以|是不是|有没有|对不对|对吗|是吗")
+ASKS_WHERE = re.compile(r"哪里|哪儿|什么地方|在哪|去哪|哪个(?:网站|平台|窗口|APP|app|系统)|什么(?:平台|渠道|系统)|网上|线上")
 # "多少" with no measure word after it: an amount ("最高多少"), not a duration or a count ("多少年", "多少人")
 BARE_HOW_MUCH = re.compile(r"多少(?![年天亩平个家项人条所座类张台件辆次套批场名户倍]|个月|钱)")
 ASKS_HOW_MUCH = re.compile(r"多少|几[万千百个家项人条所座类张]?|标准|比例|额度|金额")
@@ -426,7 +427,8 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         units += ("元", "美元")
     elif not units and money:
         units = ("元", "美元", "%")
-    if units and BARE_HOW_MUCH.search(question):  # "最高多少，能贷几年": an amount is asked besides the years
+    if units and any(BARE_HOW_MUCH.search(p) and not any(pattern.search(p) for pattern, _ in ASKS_UNITS)
+                     for p in SUB_QUESTION.split(question)):  # "最高多少，能贷几年": an amount besides the years
         units += tuple(u for u in ("元", "美元", "%") if u not in units)
     pool = doc_ids or tuple(catalog.notices)
     years = _version_years(question, catalog.today.year, any(catalog.has_versions(d) for d in pool))
@@ -441,6 +443,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         question=question, search_text=search, own_text=strip_regions(normalised, aliases).strip(), intent=intent,
         topic=own, context=context, words=words, parts=parts,
         doc_ids=scoped, regions_named=regions, unknown_places=places, clause_numbers=clauses, item_refs=items,
+        asks_where=intent == "how_to_apply" and bool(ASKS_WHERE.search(question)),
         amounts=amounts, conditions=conditions, premise=premise, wants_figure=wants_figure, money=money,
         units=units, fields=asked_fields(question) if intent == "metadata" else
         ("deadline",) if intent == "validity" and ASKS_DEADLINE.search(question) else (),

@@ -37,6 +37,8 @@ NOTICE = """临安区支持青年就业创业若干措施
 （八）残疾人就业补贴。对安置残疾人就业的用人单位，按每安置1名残疾人每年4000元给予补贴；安置人数不少于8人的，另给予一次性奖励5万元。
 （九）人才购房补贴。高层次人才在本区首次购买商品住房的，A类人才补贴100万元，B类人才补贴60万元。购房补贴分4年发放，每年发放25%。
 （十）高龄津贴。对具有本区户籍的80至89周岁、90至99周岁、100周岁及以上老年人，分别按每人每月80元、150元、400元发放高龄津贴。
+（十一）受理时间。青年人才生活补贴每年6月、12月集中受理。
+（十二）申请方式。申请人通过“临安人才”小程序提交申请，经所在单位初审后报区人力社保局审核。
 
 本措施自2026年1月1日起施行，有效期至2027年12月31日。
 """
@@ -191,3 +193,11 @@ def test_whom_to_ask_about_a_table_row_is_its_sections_lead(linan):
     a = linan.ask("富阳的托育补贴找哪个部门问？")
     assert a.status == "answered" and "区卫生健康局" in a.answer, a.answer
     assert all(c.clause != "附表 第1行" for c in a.citations)
+
+
+def test_where_to_apply_is_answered_by_the_channel(linan):
+    """"在哪里申请" asks for a place or a channel: the notice's clause naming one answers, though it
+    does not repeat the subsidy's name; the clause number is said once."""
+    a = linan.ask("临安青年人才生活补贴在哪里申请？")
+    assert a.status == "answered" and "“临安人才”小程序" in a.answer, a.answer
+    assert [c.clause for c in a.citations] == ["（十二）"] and "（十二）（十二）" not in a.answer
