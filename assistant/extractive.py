@@ -23,7 +23,7 @@ from .answering import Answerer
 from .catalog import Catalog
 from .keywords import SYNONYMS, mentions, tokenize, variants
 from .notes import NEXT_STEP
-from .metadata import headed_by_period
+from .metadata import caps_several, headed_by_period
 from .numbers import contains_amount, extract_amounts
 from .parsing import CN_NUMERAL, clause_number
 from .settings import Settings
@@ -758,6 +758,10 @@ class ExtractiveAnswerer(Answerer):
         older = self._older(query, hits, best)
         if older is not None:  # only an older version of the series has it: answered from that one, said so
             return self._compose([older], hits, catalog, query=query)
+        if query.asks_total and not explicit:  # the cap on them all names none of them: it answers first
+            total = self._total(query, hits, best)
+            if total is not None:
+                return self._compose([total], hits, catalog, query=query)
         if not explicit and (best.unit_coverage < NOT_FOUND_BELOW or self._elsewhere(query, best, catalog)):
             return self._not_covered(query, hits, catalog)
         if query.intent == "who":
@@ -767,6 +771,18 @@ class ExtractiveAnswerer(Answerer):
         if query.intent == "list":
             return self._list(query, choices, hits, catalog)
         return self._figure(query, choices, hits, catalog)
+
+    def _total(self, query: Query, hits: list[Hit], best: _Choice) -> _Choice | None:
+        """"加起来有没有上限", "能同时享受吗": the sentence of the best unit's notice that caps or rules on
+        several benefits together, the one closest to the question's words."""
+        found = [(h, s) for h in hits if h.notice.doc_id == best.notice.doc_id
+                 for s in sentences(h.unit.text) if caps_several(s)]
+        if not found:
+            return None
+        words = list(query.topic) + list(query.context)
+        hit, sentence = max(found, key=lambda hs: coverage(words, f"{hs[0].unit.heading}{hs[1]}"))
+        start = hit.unit.text.find(sentence)
+        return _Choice(hit, best.score, best.unit_coverage, [sentence], bool(_amounts(sentence)), [max(start, 0)])
 
     def _older(self, query: Query, hits: list[Hit], best: _Choice) -> _Choice | None:
         """The unit of an older version that covers the question clearly better than anything in the

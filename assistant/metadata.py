@@ -435,3 +435,17 @@ def build_notice(*, doc_id: str, path: Path, head: list[str], tail: list[str], t
         raise CorpusError(f"{meta_path or path}: 元数据字段类型不对（{exc}）/ a metadata field has the wrong type; "
                           "请对照 corpus/README.md 改正。") from None
     return notice, r
+
+
+# A cap or rule on several benefits together: "单家企业每年享受本措施（一）至（四）项补贴累计不超过100万元",
+# "同一事项不重复享受", "与…叠加享受"
+# (about several benefits, not one: "单家企业补助总额不超过30万元" caps one subsidy)
+SEVERAL_BENEFITS = re.compile(r"[）)]\s*至\s*[（(]|各项|多项|以上(?:各项|政策|补贴)|上述(?:政策|补贴|各项)"
+                              r"|本(?:措施|政策|办法|方案|细则)|同时|叠加|重复|就高")
+AGGREGATE = re.compile(r"累计(?:不超过|不得超过|最高|最多)|合计(?:不超过|最高)|总额(?:不超过|最高)|(?:不得|不予|不)重复享受"
+                       r"|(?:可|不)(?:叠加|同时)享受|按就高原则|从高不重复")
+
+
+def caps_several(sentence: str) -> bool:
+    """Whether a sentence caps or rules on several benefits together."""
+    return bool(AGGREGATE.search(sentence) and SEVERAL_BENEFITS.search(sentence))

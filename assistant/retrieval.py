@@ -17,7 +17,7 @@ import numpy as np
 from .index import ClauseIndex, Snapshot
 from .index.snapshot import gc_paused
 from .keywords import expand, tokenize
-from .metadata import headed_by_period
+from .metadata import caps_several, headed_by_period
 from .types import RESTART_BASE, Hit, Notice, Query, Unit
 
 RRF_K = 60
@@ -171,10 +171,22 @@ PROCEDURE_PLACE = re.compile(r"申领|申报|申请|办理|兑现|兑付|领取|
 EVIDENCE_MAX = 6
 
 
+def _total_evidence(retriever: Retriever, query: Query, hits: list[Hit]) -> list[Hit]:
+    have = {h.unit.unit_id for h in hits}
+    notices = list(dict.fromkeys(h.unit.doc_id for h in hits)) or list(query.doc_ids)
+    scope = set(query.doc_ids or notices)
+    found = [u for d in notices if d in scope for u in retriever.units_of(d)
+             if u.unit_id not in have and caps_several(u.text)]
+    return [Hit(unit=u, notice=retriever.notices[u.doc_id], score=0.0, evidence=True)
+            for u in found[:EVIDENCE_MAX * max(1, len(notices))]]
+
+
 def evidence_hits(retriever: Retriever, query: Query, hits: list[Hit]) -> list[Hit]:
     """Units of the notices in play that state what the intent asks (the period, the responsible
     department, how to apply) and that the topic search did not bring; validity evidence only from
     closing paragraphs and the articles that say so (附则)."""
+    if query.asks_total and query.intent not in INTENT_EVIDENCE:  # "加起来有没有上限": the cap on them all
+        return _total_evidence(retriever, query, hits)
     pattern = INTENT_EVIDENCE.get(query.intent)
     if pattern is None:
         return []

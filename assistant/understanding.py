@@ -76,6 +76,9 @@ ASKS_COUNT = re.compile(r"几[个家项人条所座类张台件辆次套批场�
 # 3件 (goods), not by 12类 (categories) or 1次 (times).
 COUNT_KINDS = ("台件个套辆部只", "类种", "次回", "人名位", "家户", "项条", "张", "批", "场", "所座")
 ASKS_YES_NO = re.compile(r"吗[？?]?$|吧[？?]?$|能不能|可不可以|是不是|有没有|对不对|对吗|是吗")
+# several benefits together: their sum or cap, or whether one may have them all
+ASKS_TOTAL = re.compile(r"加起来|加在一起|合起来|累计(?:多少|最多|最高|上限|有没有)|总共(?:上限|封顶)|叠加|同时(?:享受|申请|拿|领)"
+                        r"|重复(?:享受|申请|拿|领)|一起(?:享受|拿|领)")
 ASKS_WHERE = re.compile(r"哪里|哪儿|什么地方|在哪|去哪|哪个(?:网站|平台|窗口|APP|app|系统)|什么(?:平台|渠道|系统)|网上|线上")
 # "多少" with no measure word after it: an amount ("最高多少"), not a duration or a count ("多少年", "多少人")
 BARE_HOW_MUCH = re.compile(r"多少(?![年天亩平个家项人条所座类张台件辆次套批场名户倍]|个月|钱)")
@@ -91,6 +94,7 @@ INTENT_WORDS = frozenset("文号 发文 字号 印发 发布 出台 下发 日�
                          "有效 有效期 失效 过期 到期 期限 废止 版 年版 版本 内容 原文 全文 讲 讲了 说 写 列 列出 "
                          "哪些 分别 种 类 年 月 日 年度 牵头 归 事 满足 符合 资格 门槛 "
                          "比例 比率 封顶 额度 上限 金额 标准 多久 多长 期限 现在 目前 如今 "
+                         "加起来 加 起来 合起来 加在一起 叠加 累计 同时 重复 一起 有没有 "
                          "最终 定 下来 正式 出台 定稿 截止 截至 结束 为止".split())
 # What kind of figure answers: a rate must be a %, a duration a time, an area an area.
 ASKS_UNITS = [
@@ -444,6 +448,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         topic=own, context=context, words=words, parts=parts,
         doc_ids=scoped, regions_named=regions, unknown_places=places, clause_numbers=clauses, item_refs=items,
         asks_where=intent == "how_to_apply" and bool(ASKS_WHERE.search(question)),
+        asks_total=bool(ASKS_TOTAL.search(question)),
         amounts=amounts, conditions=conditions, premise=premise, wants_figure=wants_figure, money=money,
         units=units, fields=asked_fields(question) if intent == "metadata" else
         ("deadline",) if intent == "validity" and ASKS_DEADLINE.search(question) else (),

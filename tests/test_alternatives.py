@@ -40,6 +40,7 @@ NOTICE = """临安区支持青年就业创业若干措施
 （十一）受理时间。青年人才生活补贴每年6月、12月集中受理。
 （十二）申请方式。申请人通过“临安人才”小程序提交申请，经所在单位初审后报区人力社保局审核。
 
+本措施（二）、（三）、（八）项补贴，单个用人单位每年累计不超过50万元。
 本措施自2026年1月1日起施行，有效期至2027年12月31日。
 """
 
@@ -201,3 +202,13 @@ def test_where_to_apply_is_answered_by_the_channel(linan):
     a = linan.ask("临安青年人才生活补贴在哪里申请？")
     assert a.status == "answered" and "“临安人才”小程序" in a.answer, a.answer
     assert [c.clause for c in a.citations] == ["（十二）"] and "（十二）（十二）" not in a.answer
+
+
+def test_several_benefits_together_are_answered_by_the_cap_on_them_all(linan):
+    """"加起来有没有上限" is about the closing's cap on several clauses, which names none of them;
+    a clause's own cap on one subsidy is not it."""
+    a = linan.ask("临安一家企业拿稳岗返还、残疾人就业补贴，加起来有没有上限？")
+    assert a.status == "answered" and says(a, 50 * 10**4), a.answer
+    assert [c.clause for c in a.citations] == ["（结语）"], a.citations
+    one = linan.ask("临安的中小企业稳岗返还按多少比例？")
+    assert says(one, 90, unit="%") and not says(one, 50 * 10**4), one.answer
