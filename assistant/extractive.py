@@ -612,8 +612,22 @@ def _elided(previous: str, sentence: str) -> str:
 
 def _unasked(sentence: str, asked: set[str]) -> int:
     """How many words of the sentence (figures aside) the question does not say."""
-    return sum(1 for w in set(tokenize(sentence, hmm=False))
-               if len(w) >= 2 and not any(ch.isdigit() for ch in w) and not any(w in a or a in w for a in asked))
+    return sum(1 for w in _words(sentence) if not any(w in a or a in w for a in asked))
+
+
+@lru_cache(maxsize=8192)  # the corpus's sentences, segmented once
+def _words(sentence: str) -> frozenset[str]:
+    return frozenset(w for w in tokenize(sentence, hmm=False) if len(w) >= 2 and not any(ch.isdigit() for ch in w))
+
+
+def _best_of(candidates, covs: list[float], sents: list[str], asked: set[str]):
+    """The candidate sentence covering the question best; a tie goes to the one saying least that the
+    question does not (技师 over 高级技师)."""
+    top = max(candidates, key=lambda i: covs[i], default=None)
+    if top is None:
+        return None
+    tied = [i for i in candidates if covs[i] >= covs[top] - 1e-9]
+    return top if len(tied) == 1 else min(tied, key=lambda i: (_unasked(sents[i], asked), i))
 
 
 def _same_figure(a: Amount, b: Amount) -> bool:
@@ -869,8 +883,7 @@ class ExtractiveAnswerer(Answerer):
             covs = [c + CONDITION_BONUS * max(fits[i], echoes[i]) + BOUND_BONUS * bounded[i] for i, c in enumerate(raw)]
             if not covs:
                 continue
-            # a tie goes to the sentence saying least that the question does not (技师 over 高级技师)
-            top = max(usable, key=lambda i: (round(covs[i], 9), -_unasked(sents[i], asked_words)))
+            top = _best_of(usable, covs, sents, asked_words)
             if fits[top] < 0:  # its condition is not the asker's: a sibling whose condition fits answers
                 fitting = [i for i in usable if fits[i] > 0 and covs[i] >= CONDITION_SIBLING_RATIO * covs[top]] \
                     or [i for i in usable if fits[i] == 0 and figs[i] and ADD_ON.search(sents[top])
@@ -879,7 +892,7 @@ class ExtractiveAnswerer(Answerer):
             best_cov = max(best_cov, covs[top])
             if figure and not ((figs[top] and n > 0) or near(top, part)):
                 with_fig = [i for i in usable if i != top and near(i, part)]
-                alt = max(with_fig, key=lambda i: (round(covs[i], 9), -_unasked(sents[i], asked_words)), default=None)
+                alt = _best_of(with_fig, covs, sents, asked_words)
                 if alt is not None and alt < top and ADD_ON.search(sents[top]) and _amounts(sents[top]):
                     if _askers_add_on(sents[top], part, sents[alt]):
                         keep.add(top)  # "按上述标准的1.2倍发放" goes with the standard it multiplies
