@@ -12,6 +12,7 @@ it comes from the Query.
 """
 from __future__ import annotations
 
+import os.path
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -376,8 +377,8 @@ def _named_alternatives(subjects: list[str], asked: str, named: set[str]) -> lis
     asked = asked.lower()
     words = [set(tokenize(s, hmm=False)) for s in subjects]
     shared = set.intersection(*words)
-    lo = len(_common_prefix(subjects))
-    hi = len(_common_prefix([s[::-1] for s in subjects]))
+    lo = len(os.path.commonprefix(subjects))
+    hi = len(os.path.commonprefix([s[::-1] for s in subjects]))
     rest = [s[lo:len(s) - hi] if len(s) > lo + hi else "" for s in subjects]
 
     def says(word: str) -> bool:
@@ -391,14 +392,6 @@ def _named_alternatives(subjects: list[str], asked: str, named: set[str]) -> lis
         if any(len(n) >= 2 and n in common for n in named):
             hits = [rest.index("")]
     return hits if hits and len(hits) < len(subjects) else None
-
-
-def _common_prefix(texts: list[str]) -> str:
-    first = min(texts, key=len)
-    n = 0
-    while n < len(first) and all(t[n] == first[n] for t in texts):
-        n += 1
-    return first[:n]
 
 
 def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amount, ...] = ()) -> str:
@@ -952,7 +945,7 @@ class ExtractiveAnswerer(Answerer):
             if alt is not None:
                 picked = [alt] + [c for c in picked[1:] if c is not alt]
                 best = alt
-        row = self._table_row(query, choices, best) if query.wants_figure else None
+        row = self._table_row(choices, best) if query.wants_figure else None
         if row is not None and row not in picked:
             picked.insert(picked.index(best) + 1, row)  # "具体标准见附表": the row it points to
         if query.wants_figure and not best.has_figure and len(picked) == 1:
@@ -964,7 +957,7 @@ class ExtractiveAnswerer(Answerer):
                              lead=lead, query=query)
 
     @staticmethod
-    def _table_row(query: Query, choices: list[_Choice], best: _Choice) -> _Choice | None:
+    def _table_row(choices: list[_Choice], best: _Choice) -> _Choice | None:
         """The row of its notice's table that a clause sends the reader to ("具体标准见附表", "按附表标准
         给予…") for the figure asked: the best-scoring row of that notice that is about the question."""
         if best.unit.kind == "table_row" or not TABLE_REFERENCE.search(best.unit.text):
