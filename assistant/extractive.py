@@ -301,12 +301,13 @@ def _alternatives(sentence: str, asked: str, terms: tuple[str, ...], several: bo
     a thing and give it a figure in the same unit; a figure that states who qualifies (不高于5.5%的) makes
     no alternative. Cut only when the question names some of them by the words that tell them apart;
     a question naming none, or all, gets them all; one asking several things, unless it names one."""
-    parts = _outside_brackets(ALTERNATIVE_SPLIT.split(sentence))
+    parts = _cases_joined(_outside_brackets(ALTERNATIVE_SPLIT.split(sentence)))
     subjects, units, frames = [], [], []
     for p in parts:
         given = [a for a in _amounts(p) if not _is_condition(p, a)]
         plain = ASIDE.sub("", p).strip()
-        m = ALTERNATIVE_SUBJECT.match(plain) if given and not NOT_ALTERNATIVE.search(p) else None
+        case = CASE_ALTERNATIVE.match(plain) if given else None
+        m = case or (ALTERNATIVE_SUBJECT.match(plain) if given and not NOT_ALTERNATIVE.search(p) else None)
         subject = m.group("subject") if m else ""
         if len(subject.rsplit("的", 1)[-1]) >= 2:  # "居家的失能老年人": the thing is what 的 qualifies
             subject = subject.rsplit("的", 1)[-1]
@@ -323,7 +324,7 @@ def _alternatives(sentence: str, asked: str, terms: tuple[str, ...], several: bo
                 and _same_frame(frames[j - 1], frames[j]):
             j += 1
         if j - i >= 2:
-            keep = _named_alternatives(subjects[i:j], asked, named)
+            keep = _named_alternatives(subjects[i:j], asked, named, strongest=not several)
             if keep is not None and not (several and len(keep) > 1):
                 chosen = [parts[i + k] for k in keep]
                 if j == len(parts) and chosen[-1][-1:] in "，；、":
@@ -352,6 +353,23 @@ def _same_frame(a: str, b: str) -> bool:
     return True
 
 
+# A case and what it gets, as one alternative: "新获得有机农产品认证的，每个产品奖励2万元，"
+CASE_ALTERNATIVE = re.compile(r"^(?:对|凡)?(?P<subject>[^\d，、；。：“”]{2,24}?)的[，,]")
+
+
+def _cases_joined(parts: list[str]) -> list[str]:
+    """"…的，" (a case) joined with the part after it that gives its figure ("每个产品奖励1万元，"):
+    together they are one of several cases side by side."""
+    out: list[str] = []
+    for p in parts:
+        if out and out[-1].endswith(("的，", "的,")) and CASE_ALTERNATIVE.match(out[-1]) and _amounts(p) \
+                and not p.endswith(("的，", "的,")):
+            out[-1] += p
+        else:
+            out.append(p)
+    return out
+
+
 def _outside_brackets(pieces: list[str]) -> list[str]:
     """Pieces split at punctuation, joined again where the cut fell inside （…）."""
     out: list[str] = []
@@ -368,7 +386,7 @@ def _outside_brackets(pieces: list[str]) -> list[str]:
     return out
 
 
-def _named_alternatives(subjects: list[str], asked: str, named: set[str]) -> list[int] | None:
+def _named_alternatives(subjects: list[str], asked: str, named: set[str], strongest: bool = True) -> list[int] | None:
     """The indexes of the alternatives the question names, or None to keep them all. Each is told
     apart by its own words (those not all share: 本科 | 硕士研究生, 大型 | 中小微), else by what is left
     of it without the start and end all share (A类人才 | B类人才 → A | B; 中级工 | 高级工 → 中 | 高).
@@ -384,9 +402,19 @@ def _named_alternatives(subjects: list[str], asked: str, named: set[str]) -> lis
     def says(word: str) -> bool:
         return word in asked or word in named or any(v in asked for v in variants(word))
 
-    hits = [k for k, (w, r) in enumerate(zip(words, rest))
-            if any(len(x) >= 2 and says(x) for x in w - shared)
-            or (r and (r.lower() in asked or any(len(n) >= 2 and n in r for n in named)))]
+    # how strongly the question names each: the weight of its own words the question says (有机 +
+    # 农产品 + 认证 over 认证 alone), or its distinct part said whole; the strongest are meant
+    said = [{x for x in w - shared if len(x) >= 2 and says(x)} | ({r} if r and r.lower() in asked else set())
+            for w, r in zip(words, rest)]
+    scores = [sum(term_weight(x) for x in own if x != r)
+              + (IDENTIFIER_WEIGHT if r and r.lower() in asked else 0.0)
+              + sum(term_weight(n) for n in named if len(n) >= 2 and n in r and not any(n in x for x in w - shared))
+              for own, w, r in zip(said, words, rest)]
+    top = max(scores)
+    hits = [k for k, v in enumerate(scores) if v > 0 and (v >= top - 1e-9 or not strongest)]
+    if strongest and hits:  # …and any other named by a word of its own the strongest do not say
+        theirs = set().union(*(said[k] for k in hits))  # (工业互联网平台、智能工厂、未来工厂 asked together)
+        hits += [k for k, own in enumerate(said) if k not in hits and own - theirs]
     if not hits and sum(1 for r in rest if not r) == 1:
         common = subjects[0][len(subjects[0]) - hi:] if hi else ""
         if any(len(n) >= 2 and n in common for n in named):
@@ -408,7 +436,8 @@ def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amoun
         return sentence
     lo, hi = span
     items = sentence[lo:hi].split("、")
-    words = [[w for w in jieba.lcut(i, HMM=False) if w.strip() and w not in RESPECTIVELY_FILLER] for i in items]
+    words = [[w.lower() for w in jieba.lcut(i, HMM=False) if w.strip() and w not in RESPECTIVELY_FILLER]
+             for i in items]  # lower-cased as the question's terms are (A类 → a)
     if not all(words):
         return sentence
     windows = _windows(words)
@@ -419,15 +448,23 @@ def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amoun
     if not any(hits) and conditions:  # "80至89周岁、90至99周岁…" for an asker of 92岁: the range it falls in
         hits = [int(any(_same_measure(a.unit, c.unit) and (a.high is not None or a.bound) and _meets(c.value, a)
                         for a in _amounts(i) for c in conditions)) for i in items]
+    if not any(hits) and conditions:  # "首次达到500万元、1000万元、3000万元的" for 1200万: the highest reached
+        marks = [[a for a in _amounts(i) if any(_same_measure(a.unit, c.unit) for c in conditions)] for i in items]
+        if all(len(m) == 1 and m[0].high is None and not m[0].bound for m in marks):
+            values = [m[0].value for m in marks]
+            reached = [j for j, v in enumerate(values) if any(c.value >= v for c in conditions)]
+            if reached and values == sorted(values):
+                hits = [int(j == max(reached)) for j in range(n)]
     if sum(1 for h in hits if h) != 1:
         return sentence  # none named, or several ("单项冠军、小巨人…各奖多少"): the whole list answers
     k = next(i for i, h in enumerate(hits) if h)
     first, last = items[0], items[-1]
-    lead = first[:first.find(windows[0][0])] if k else ""
-    tail = last[last.find(windows[-1][-1]) + len(windows[-1][-1]):] if k < n - 1 else ""
+    low_first, low_last = first.lower(), last.lower()
+    lead = first[:low_first.find(windows[0][0])] if k else ""
+    tail = last[low_last.find(windows[-1][-1]) + len(windows[-1][-1]):] if k < n - 1 else ""
     if k == 0:
         w = windows[0][-1]
-        thing = first[:first.find(w) + len(w)] + tail
+        thing = first[:low_first.find(w) + len(w)] + tail
     else:
         thing = lead + (items[k].strip() if k < n - 1 else last) + tail
     return (sentence[:lo] + thing + sentence[hi:at] + sentence[at + 2:figures[0].start] + figures[k].text

@@ -39,6 +39,7 @@ NOTICE = """临安区支持青年就业创业若干措施
 （十）高龄津贴。对具有本区户籍的80至89周岁、90至99周岁、100周岁及以上老年人，分别按每人每月80元、150元、400元发放高龄津贴。
 （十一）受理时间。青年人才生活补贴每年6月、12月集中受理。
 （十二）申请方式。申请人通过“临安人才”小程序提交申请，经所在单位初审后报区人力社保局审核。
+（十三）认证奖励。对新获得绿色食品认证的，每个产品奖励8000元，新获得有机产品认证的，每个产品奖励1.5万元，新获得地理标志登记的，每个奖励6万元。
 
 本措施（二）、（三）、（八）项补贴，单个用人单位每年累计不超过50万元。
 本措施自2026年1月1日起施行，有效期至2027年12月31日。
@@ -96,6 +97,8 @@ def says(answer, value: float, unit: str = "元") -> bool:
     # items of a clause: 技师 is not 高级技师, though the one word holds the other
     ("拿了技师证在临安工作，没房子，租房补贴一个月多少？", (600, "元"), [(900, "元")]),
     ("临安高级技师租房补贴一个月多少？", (900, "元"), [(600, "元")]),
+    # cases side by side, each "…的，" with its figure; 认证 is said of two, 有机 of one
+    ("临安这边新拿到有机产品认证，一个产品奖多少钱？", (15000, "元"), [(8000, "元"), (60000, "元")]),
 ])
 def test_the_alternative_the_asker_names_is_answered_without_its_siblings(linan, question, given, siblings):
     a = linan.ask(question)
