@@ -883,8 +883,9 @@ class ExtractiveAnswerer(Answerer):
         usable = list(range(len(sents)))
         # …and with the headers of the items it sits in: "（一）一级能效产品：" over "2.每件最高补贴2000元。"
         leads = [_lead_index(hit.unit, sents, starts, i) for i in range(len(sents))]
+        elided = [_elided(sents[i - 1], sents[i]) if i else "" for i in range(len(sents))]  # 重新认定的，…
         within = [topic + "".join(item_headers(hit.unit, starts[i], sents[i])) + ("" if leads[i] is None else sents[leads[i]])
-                  + (_elided(sents[i - 1], sents[i]) if i else "") for i in range(len(sents))]
+                  + elided[i] for i in range(len(sents))]
         bounded = [bool(bound) and any(a.bound == bound for a in _amounts(s)) for s in sents]
         # a sentence stating the very figure the asker names (会超过价格的50%吗 → "不超过…50%")
         echoes = [int(fits[i] == 0 and any(_same_figure(a, c) for c in conditions for a in _amounts(s)))
@@ -938,8 +939,7 @@ class ExtractiveAnswerer(Answerer):
             picked_fit = fits[top] > 0
             own = [coverage(part, s) for s in sents]
             # (a case and the elided one that continues it are alternatives: both only when neither is named)
-            cases = {j for j in (top - 1, top + 1)
-                     if 0 <= j < len(sents) and _elided(sents[min(j, top)], sents[max(j, top)])}
+            cases = {j for j in (top - 1, top + 1) if 0 <= j < len(sents) and elided[max(j, top)]}
             for i in usable:
                 if i in cases:
                     if raw[i] >= raw[top] - 1e-9 and (figs[i] or not figure) and fits[i] >= 0:

@@ -171,12 +171,17 @@ PROCEDURE_PLACE = re.compile(r"申领|申报|申请|办理|兑现|兑付|领取|
 EVIDENCE_MAX = 6
 
 
-def _total_evidence(retriever: Retriever, query: Query, hits: list[Hit]) -> list[Hit]:
+def _units_in_play(retriever: Retriever, query: Query, hits: list[Hit]) -> tuple[list[str], list[Unit]]:
+    """The notices in play (those hit, else those in scope) and their units the topic search did not bring."""
     have = {h.unit.unit_id for h in hits}
     notices = list(dict.fromkeys(h.unit.doc_id for h in hits)) or list(query.doc_ids)
     scope = set(query.doc_ids or notices)
-    found = [u for d in notices if d in scope for u in retriever.units_of(d)
-             if u.unit_id not in have and caps_several(u.text)]
+    return notices, [u for d in notices if d in scope for u in retriever.units_of(d) if u.unit_id not in have]
+
+
+def _total_evidence(retriever: Retriever, query: Query, hits: list[Hit]) -> list[Hit]:
+    notices, units = _units_in_play(retriever, query, hits)
+    found = [u for u in units if caps_several(u.text)]
     return [Hit(unit=u, notice=retriever.notices[u.doc_id], score=0.0, evidence=True)
             for u in found[:EVIDENCE_MAX * max(1, len(notices))]]
 
@@ -190,12 +195,10 @@ def evidence_hits(retriever: Retriever, query: Query, hits: list[Hit]) -> list[H
     pattern = INTENT_EVIDENCE.get(query.intent)
     if pattern is None:
         return []
-    have = {h.unit.unit_id for h in hits}
-    notices = list(dict.fromkeys(h.unit.doc_id for h in hits)) or list(query.doc_ids)
-    scope = set(query.doc_ids or notices)
+    notices, units = _units_in_play(retriever, query, hits)
     candidates = []
-    for u in (u for d in notices if d in scope for u in retriever.units_of(d)):
-        if u.unit_id in have or u.kind not in EVIDENCE_KINDS:
+    for u in units:
+        if u.kind not in EVIDENCE_KINDS:
             continue
         if query.intent == "validity" and headed_by_period(u):
             candidates.append(u)  # （三）实施时间: it states the period outright
