@@ -7,6 +7,10 @@ loopback-only rule.
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
 import io
 import json
 import uuid
@@ -435,3 +439,20 @@ def test_pages_built_in_the_background_after_the_api_is_up(assistant, web_logs):
             assert c.post("/api/v1/ask", json={"question": QUESTION}).status_code == 200
     finally:
         server.stop()
+
+
+def test_gradio_is_imported_without_its_type_stub_writer(tmp_path):
+    """assistant.web makes `import gradio` skip the per-import rewrite of its .pyi stubs (half of its
+    import time, assistant/web/gradio_import.py); gradio's components still build. Fails if a gradio
+    release renames the writer, to say the saving is gone."""
+    code = (
+        "import assistant.web, gradio as gr\n"
+        "from gradio import component_meta\n"
+        "print(component_meta.create_or_modify_pyi.__module__)\n"
+        "with gr.Blocks() as demo:\n"
+        "    box = gr.Textbox(label='问题')\n"
+        "print(type(box).__name__, box.label)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert out.stdout.split("\n")[:2] == ["assistant.web.gradio_import", "Textbox 问题"]

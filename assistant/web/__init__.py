@@ -3,12 +3,16 @@
     from assistant.web import create_app            # FastAPI app around an Assistant
     from assistant.web.feedback import export_feedback_csv
 
-Importing this package switches gradio's network calls off (analytics, hub) unless already set.
+Importing this package switches gradio's network calls off (analytics, hub) unless already set,
+and its type-stub writer off (assistant/web/gradio_import.py: half of `import gradio`).
 """
 import os
 
+from . import gradio_import
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+gradio_import.install()
 
 
 def __getattr__(name: str):
