@@ -22,7 +22,7 @@ from jieba.analyse import default_tfidf
 
 from .answering import Answerer
 from .catalog import Catalog
-from .keywords import SYNONYMS, mentions, tokenize, variants
+from .keywords import SYNONYMS, _cjk, mentions, tokenize, variants
 from .notes import NEXT_STEP
 from .metadata import caps_several, headed_by_period
 from .numbers import contains_amount, extract_amounts
@@ -186,7 +186,8 @@ def condition_fit(sentence: str, conditions: tuple[Amount, ...]) -> int:
     """+1 when the asker's figure meets a condition the sentence sets (3万㎡ vs "3万㎡以上的"), -1 when
     it meets none of the comparable ones ("5万㎡以上的"), 0 when none compares (other units, or no
     condition). Conditions in one sentence are alternatives (蔬菜15亩以上、水果30亩以上): one met is
-    enough; "2亩以上20亩以下" is one condition with both ends."""
+    enough; "2亩以上20亩以下" is one condition with both ends. Figures of different measures must each
+    meet theirs (研发费用150万 and 占营收4% against "100万元以上，且…比重高于5%": not met)."""
     found = [a for a in _amounts(sentence) if _is_condition(sentence, a)]
     groups: list[list[Amount]] = []
     for a in found:
@@ -195,15 +196,13 @@ def condition_fit(sentence: str, conditions: tuple[Amount, ...]) -> int:
             groups[-1].append(a)  # 2亩以上20亩以下
         else:
             groups.append([a])
-    met = missed = False
-    for group in groups:
-        for c in conditions:
-            if any(not a.unit or not _same_measure(a.unit, c.unit) or (a.per and c.per and a.per != c.per)
-                   for a in group):
-                continue
-            ok = all(_meets(c.value, a) for a in group)
-            met, missed = met or ok, missed or not ok
-    return 1 if met else -1 if missed else 0
+    met = unmet = False
+    for c in conditions:  # each of the asker's figures must meet one condition in its measure
+        results = [all(_meets(c.value, a) for a in group) for group in groups
+                   if not any(not a.unit or not _fits_measure(a.unit, c) or (a.per and c.per and a.per != c.per)
+                              for a in group)]
+        met, unmet = met or any(results), unmet or (bool(results) and not any(results))
+    return -1 if unmet else 1 if met else 0
 
 
 COUNTED = frozenset("人名位家户项台件辆套只张所座")  # what 个, the general measure word, may count
@@ -213,6 +212,12 @@ def _same_measure(a: str, b: str) -> bool:
     """Whether two units measure alike: equal, or 个 beside a measure word it stands for ("5个残疾人"
     against "不少于10人")."""
     return a == b or (a == "个" and b in COUNTED) or (b == "个" and a in COUNTED)
+
+
+def _fits_measure(unit: str, c: Amount) -> bool:
+    """Whether a notice's figure in `unit` compares with the asker's figure c: the same measure, or
+    money for an asker's 万/亿 said with no unit ("销售额6000万", "投了50万", "到了1200万")."""
+    return _same_measure(unit, c.unit) or (unit == "元" and not c.unit and not c.per and c.text.endswith(("万", "亿")))
 
 
 def _meets(value: float, a: Amount) -> bool:
@@ -249,7 +254,7 @@ def focus(sentence: str, query: Query) -> str:
     if query.conditions:
         sentence = _tier(sentence, query.conditions)
     if query.topic:
-        sentence = _respectively(sentence, query.topic, query.conditions)
+        sentence = _respectively(sentence, query.topic, query.conditions, query.own_text)
     sentence = _element(sentence, query.own_text, query.topic)
     sentence = _alternatives(sentence, query.own_text, query.topic, several=len(query.parts) > 1)
     if len(query.parts) <= 1 and query.topic:
@@ -286,6 +291,7 @@ def _element(sentence: str, asked: str, terms: tuple[str, ...]) -> str:
     return sentence
 
 
+BOUND_SUFFIX = re.compile(r"(?:及以上|以上|以下|以内)$")
 ALTERNATIVE_SPLIT = re.compile(r"(?<=[，；：、])")
 # The thing an alternative is about, before what it gets: "全日制本科" in "全日制本科每人每月800元",
 # "大型企业" in "大型企业按…30%返还", "住宿券" in "住宿券满300元减100元", "高级工" in "高级工（三级）2000元".
@@ -422,7 +428,8 @@ def _named_alternatives(subjects: list[str], asked: str, named: set[str], strong
     return hits if hits and len(hits) < len(subjects) else None
 
 
-def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amount, ...] = ()) -> str:
+def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amount, ...] = (),
+                  asked_text: str = "") -> str:
     """"一级、二级能效家电分别按20%、15%补贴" asked about 二级 becomes "二级能效家电按15%补贴": n named
     things, then 分别 and n figures; the one thing the question names keeps its own figure. Left as
     it is unless the counts agree and exactly one thing is named."""
@@ -445,11 +452,15 @@ def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amoun
            for k, win in enumerate(windows)]
     asked = {w for t in terms for w in (t, *jieba.lcut(t, HMM=False))}
     hits = [len(o & asked) for o in own]
+    if not any(hits) and asked_text:  # 副高 for 副高级, 正高 for 正高级: the first two characters of one
+        heads = ["".join(win)[:2] for win in windows]
+        hits = [int(len("".join(win)) >= 3 and _cjk(h[0]) and h in asked_text and heads.count(h) == 1)
+                for win, h in zip(windows, heads)]
     if not any(hits) and conditions:  # "80至89周岁、90至99周岁…" for an asker of 92岁: the range it falls in
-        hits = [int(any(_same_measure(a.unit, c.unit) and (a.high is not None or a.bound) and _meets(c.value, a)
+        hits = [int(any(_fits_measure(a.unit, c) and (a.high is not None or a.bound) and _meets(c.value, a)
                         for a in _amounts(i) for c in conditions)) for i in items]
     if not any(hits) and conditions:  # "首次达到500万元、1000万元、3000万元的" for 1200万: the highest reached
-        marks = [[a for a in _amounts(i) if any(_same_measure(a.unit, c.unit) for c in conditions)] for i in items]
+        marks = [[a for a in _amounts(i) if any(_fits_measure(a.unit, c) for c in conditions)] for i in items]
         if all(len(m) == 1 and m[0].high is None and not m[0].bound for m in marks):
             values = [m[0].value for m in marks]
             reached = [j for j, v in enumerate(values) if any(c.value >= v for c in conditions)]
@@ -467,8 +478,26 @@ def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amoun
         thing = first[:low_first.find(w) + len(w)] + tail
     else:
         thing = lead + (items[k].strip() if k < n - 1 else last) + tail
-    return (sentence[:lo] + thing + sentence[hi:at] + sentence[at + 2:figures[0].start] + figures[k].text
-            + sentence[figures[-1].end:])
+    return sentence[:lo] + thing + _kth_of_runs(sentence[hi:], at - hi, n, k)
+
+
+def _kth_of_runs(text: str, at: int, n: int, k: int) -> str:
+    """Every 分别-run of n figures from `at` on cut to its k-th figure: "年龄分别在40周岁、35周岁、30周岁
+    以下的，分别按每人每月3000元、1500元、800元" for the second of three things → "年龄在35周岁以下的，按每人
+    每月1500元". A bound written once after the last figure (…30周岁以下) is every figure's."""
+    out, pos = [], 0
+    while at >= 0:
+        run = _figure_run(text, at)
+        if len(run) != n:
+            break
+        kept = run[k].text
+        shared = BOUND_SUFFIX.search(run[-1].text)
+        if shared and not BOUND_SUFFIX.search(kept):
+            kept += shared.group()
+        out += [text[pos:at], text[at + 2:run[0].start], kept]
+        pos = run[-1].end
+        at = text.find("分别", pos)
+    return "".join(out) + text[pos:]
 
 
 def _windows(words: list[list[str]]) -> list[list[str]]:
@@ -483,7 +512,10 @@ def _windows(words: list[list[str]]) -> list[list[str]]:
         while len(head) > 1 and head[-1] in shared:
             head.pop()
         at = next((i for i, w in enumerate(last) if w in shared), 1)
-        return [head[-1:], last[:max(at, 1)]]
+        start = len(head) - 1
+        while start > 0 and len(head[start - 1]) == 1 and _cjk(head[start - 1]):  # 正|高级 → 正高级
+            start -= 1
+        return [head[start:], last[:max(at, 1)]]
     width = max(len(w) for w in words[1:-1])
     cut = max((i for i, w in enumerate(first) if w == "的"), default=-1)  # "首次认定的…" qualifies them all
     return [(first[cut + 1:] or first)[-width:], *words[1:-1], last[:width]]
@@ -547,7 +579,7 @@ def _tier(sentence: str, conditions: tuple[Amount, ...]) -> str:
         if len(elements) < 2:
             continue
         for c in conditions:
-            marks = [[a for a in _amounts(e) if a.unit == c.unit] for e in elements]
+            marks = [[a for a in _amounts(e) if a.unit and (a.unit == c.unit or _fits_measure(a.unit, c))] for e in elements]
             if not all(len(m) == 1 for m in marks) or not all(len(_amounts(e)) >= 2 for e in elements):
                 continue
             values = [m[0].value for m in marks]
@@ -595,10 +627,12 @@ def _lead_index(unit: Unit, sents: list[str], starts: list[int], i: int) -> int 
     return None
 
 
-def _add_ons(sents: list[str], figs: list[bool], keep: set[int], terms: list[str]) -> set[int]:
+def _add_ons(sents: list[str], figs: list[bool], keep: set[int], terms: list[str],
+            conditions: tuple[Amount, ...] = ()) -> set[int]:
     """The sentences a figure answer needs beside the ones kept: the base an increment is added to
     ("（二）…每辆再增加300元" is read with "（一）…每辆补贴600元"), and an increment whose own
-    condition is the asker's ("购买新能源乘用车的，在上述标准基础上每辆再增加2000元" for a 新能源车)."""
+    condition is the asker's ("购买新能源乘用车的，在上述标准基础上每辆再增加2000元" for a 新能源车;
+    "在此基础上每增加1亿元，再奖励10万元" for sales of 3亿 past the kept "首次突破1亿元的")."""
     out: set[int] = set()
     for i in sorted(keep):
         if figs[i] and ADD_ON.search(sents[i]):  # its base: the figure sentence before it that adds nothing
@@ -609,7 +643,7 @@ def _add_ons(sents: list[str], figs: list[bool], keep: set[int], terms: list[str
     for i, sent in enumerate(sents):  # (its figure may be of another kind: "按上述标准的1.5倍发放")
         if i in keep or not _amounts(sent) or not ADD_ON.search(sent) or not any(j < i for j in keep):
             continue
-        if _askers_add_on(sent, terms, kept_text):
+        if _askers_add_on(sent, terms, kept_text) or _askers_step(sent, kept_text, conditions):
             out.add(i)
     return out
 
@@ -620,6 +654,50 @@ def _askers_add_on(sentence: str, terms, kept_text: str = "") -> bool:
     condition = ADD_ON.split(sentence, maxsplit=1)[0]
     return any(len(t) > 1 and t in condition and t not in kept_text and term_weight(t) >= ADD_ON_TERM_MIN
                for t in terms)
+
+
+def _askers_step(sentence: str, kept_text: str, conditions: tuple[Amount, ...]) -> bool:
+    """Whether the asker's figure earns an increment counted in its measure: "在此基础上每增加1亿元，再奖励
+    10万元" for sales of 3亿 past the kept "首次突破1亿元的"; "吸纳5人以上稳定就业的，每多吸纳1人再奖励1000元"
+    for 8 hired. The increment's thresholds must be met, and the figure must go past the highest one
+    (its own or the kept sentences'): at exactly 1亿 there is nothing to add."""
+    condition = ADD_ON.split(sentence, maxsplit=1)[0]
+    for c in conditions:
+        own = [a for a in _amounts(condition) if a.unit and _fits_measure(a.unit, c)]
+        if not own:
+            continue
+        thresholds = [a for a in own if a.bound or a.high is not None]
+        if not all(_meets(c.value, a) for a in thresholds):
+            continue
+        floors = [a.value for a in thresholds if a.bound == "min"] + [
+            a.value for a in _amounts(kept_text) if a.bound == "min" and a.unit and _fits_measure(a.unit, c)
+            and _is_condition(kept_text, a)]
+        if floors and c.value > max(floors):
+            return True
+    return False
+
+
+def _reached(sentence: str, c: Amount) -> float | None:
+    """The highest threshold of the sentence's conditions that the asker's figure reaches ("达到5000万元
+    以上的" for 6000万), in its measure; None when it sets none the figure reaches."""
+    return max((a.value for a in _amounts(sentence) if a.bound == "min" and a.unit and _fits_measure(a.unit, c)
+                and _is_condition(sentence, a) and _meets(c.value, a)), default=None)
+
+
+def _highest_tier(top: int, candidates, sents: list[str], figs: list[bool],
+                  conditions: tuple[Amount, ...], same_item) -> tuple[int, set[int]]:
+    """Tiers as sentences ("…首次达到1000万元以上的，给予10万元奖励；达到5000万元以上的，给予30万元奖励；达到
+    1亿元以上的，给予80万元奖励"; "面积在50亩以上的…每亩50元；种植面积在500亩以上的，按每亩80元"): an asker whose
+    figure reaches several is in the highest of them. Returns that sentence and the lower tiers passed."""
+    for c in conditions:
+        reach = {i: _reached(sents[i], c) for i in {top, *candidates}}
+        if reach[top] is None:
+            continue
+        higher = [i for i in candidates if reach[i] is not None and reach[i] > reach[top] and figs[i] and same_item(i)]
+        if higher:
+            best = max(higher, key=lambda i: reach[i])
+            return best, {i for i in candidates if reach[i] is not None and reach[i] < reach[best] and same_item(i)}
+    return top, set()
 
 
 # "重新认定的，给予5万元奖补" after "对首次认定的区级创业孵化示范基地，给予10万元奖补；": a case with no
@@ -872,6 +950,7 @@ class ExtractiveAnswerer(Answerer):
         fits = [condition_fit(s, conditions) for s in sents] if conditions else [0] * len(sents)
         focus = [t for part in parts for t in part]
         keep: set[int] = set()
+        passed: set[int] = set()  # lower tiers than the asker's
         best_cov = 0.0
         answered_with_figure = True
         # every sentence is read with the unit's heading, the topic it belongs to:
@@ -911,7 +990,9 @@ class ExtractiveAnswerer(Answerer):
             raw = [coverage(part, within[i] + s) + (CONTEXT_WEIGHT * coverage(context, s)
                                                     if context and not repeats[i] else 0.0)
                    for i, s in enumerate(sents)]
-            covs = [c + CONDITION_BONUS * max(fits[i], echoes[i]) + BOUND_BONUS * bounded[i] for i, c in enumerate(raw)]
+            # (the asker's figure picks among sentences about the part asked: it makes none about it)
+            covs = [c + (CONDITION_BONUS * max(fits[i], echoes[i]) if c > 0 else 0.0) + BOUND_BONUS * bounded[i]
+                    for i, c in enumerate(raw)]
             if not covs:
                 continue
             top = _best_of(usable, covs, sents, asked_words)
@@ -920,6 +1001,10 @@ class ExtractiveAnswerer(Answerer):
                     or [i for i in usable if fits[i] == 0 and figs[i] and ADD_ON.search(sents[top])
                         and covs[i] >= CONDITION_SIBLING_RATIO * covs[top]]  # …or the base it adds to
                 top = max(fitting, key=lambda i: covs[i], default=top)
+            elif fits[top] > 0:  # …and of tiers the asker reaches, the highest (the same rule, as close)
+                tier, lower = _highest_tier(top, usable, sents, figs, conditions,
+                                            lambda i, t=top: _same_item(hit.unit, starts[i], starts[t]))
+                best_cov, top, passed = max(best_cov, covs[top]), tier, passed | lower
             best_cov = max(best_cov, covs[top])
             if figure and not ((figs[top] and n > 0) or near(top, part)):
                 with_fig = [i for i in usable if i != top and near(i, part)]
@@ -941,6 +1026,8 @@ class ExtractiveAnswerer(Answerer):
             # (a case and the elided one that continues it are alternatives: both only when neither is named)
             cases = {j for j in (top - 1, top + 1) if 0 <= j < len(sents) and elided[max(j, top)]}
             for i in usable:
+                if i in passed:
+                    continue
                 if i in cases:
                     if raw[i] >= raw[top] - 1e-9 and (figs[i] or not figure) and fits[i] >= 0:
                         keep.add(i)
@@ -950,7 +1037,7 @@ class ExtractiveAnswerer(Answerer):
                         and (figs[i] or not figure) and not (picked_fit and fits[i] != 1) and fits[i] >= 0:
                     keep.add(i)
         if figure:
-            keep |= _add_ons(sents, figs, keep, focus)
+            keep |= _add_ons(sents, figs, keep, focus, conditions)
         chosen = sorted(keep)[:MAX_SENTENCES]
         # whether the unit answers at all is judged on this question's own words when it has any
         unit_cov = coverage(focus or context, f"{hit.unit.heading}{hit.unit.text}")

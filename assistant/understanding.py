@@ -88,6 +88,7 @@ ASKS_CLAUSE = re.compile(r"讲了?什么|说了?什么|写了?什么|内容|是�
 # A figure the asker states to have it confirmed: "补贴是2万吧", "能补2万吗", "奖励有5万对吗".
 PREMISE_BEFORE = re.compile(r"(?:补贴|补助|奖励|资助|奖补|奖金|补|奖|给|拿|领|发|是|有|为)\s*(?:了|到|能|可以)?\s*$")
 PREMISE_WINDOW = 6
+PER_ONE_ASKED = re.compile(r"[\u4e00-\u9fff]?(?:能|可以|可|都)?(?:给|补|奖|发|拿|领|多少|几)")
 # Words that only shape the intent; they are not what the question is about.
 INTENT_WORDS = frozenset("文号 发文 字号 印发 发布 出台 下发 日期 哪天 全称 名称 标题 解释 废止 作废 "
                          "部门 单位 负责 找 谁 管 申请 申报 办理 流程 材料 手续 兑现 领取 办 咨询 联系 哪个 哪里 "
@@ -172,8 +173,13 @@ def sounds_like_region(word: str, notices: list[Notice]) -> Notice | None:
 def unknown_places(text: str, aliases: set[str]) -> tuple[str, ...]:
     """Places the text names (jieba's ns tag) that no notice in the corpus covers."""
     out = []
+    previous = ""
     for word, flag in jieba.posseg.lcut(text):
-        if not flag.startswith("ns") or word in GENERIC_PLACES or len(word) < 2 or word.endswith(AREA_SUFFIXES):
+        # a district or county jieba does not know is a place after the city it is in (绵阳市游仙区)
+        district = previous.startswith("ns") and len(word) >= 3 and word.endswith(("区", "县"))
+        previous = flag
+        if not (flag.startswith("ns") or district) or word in GENERIC_PLACES or len(word) < 2 \
+                or word.endswith(AREA_SUFFIXES):
             continue
         if any(word in a or a in word for a in aliases):
             continue
@@ -303,6 +309,8 @@ def _split_amounts(text: str, amounts: list[Amount], yes_no: bool) -> tuple[tupl
     premise, conditions = [], []
     for a in amounts:
         before = text[max(0, a.start - PREMISE_WINDOW):a.start]
+        if a.value == 1 and PER_ONE_ASKED.match(text, a.end):
+            continue  # "一亩给多少", "一辆车能补多少": the rate asked for, not the asker's case
         (premise if yes_no and PREMISE_BEFORE.search(before) else conditions).append(a)
     return tuple(conditions), tuple(premise)
 

@@ -20,7 +20,8 @@ export GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=Fals
 
 # The eval suites in extractive mode, each held to its own thresholds (evals/<set>.thresholds.json;
 # cases.jsonl: evals/thresholds.json): the seed questions and the conversations on the seed notices,
-# then the notices of other shapes on tests/fixtures/shapes, and the blind set's on tests/fixtures/holdout.
+# then the notices of other shapes on tests/fixtures/shapes, and the blind sets' on tests/fixtures/holdout*.
 .venv/bin/policyqa eval --mode extractive --set evals/cases.jsonl --set evals/conversations.jsonl --check --report reports/eval
 .venv/bin/policyqa eval --mode extractive --set evals/shapes.jsonl --corpus tests/fixtures/shapes --check --report reports/eval
 .venv/bin/policyqa eval --mode extractive --set evals/holdout.jsonl --corpus tests/fixtures/holdout --check --report reports/eval
+.venv/bin/policyqa eval --mode extractive --set evals/holdout2.jsonl --corpus tests/fixtures/holdout2 --check --report reports/eval

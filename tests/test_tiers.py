@@ -1,0 +1,137 @@
+"""The asker's tier, increment and alternative, read from the asker's own figures: a notice written
+for the purpose (衢江区, made up), through the real Assistant (real parser, real Chroma in a temp dir,
+real model).
+
+Found by a second blind set (evals/holdout2.jsonl): "营收6000万" did not compare with "5000万元以上"
+(a figure said without its unit), tiers written as sentences ("达到5000万元以上的，…；达到1亿元以上的，
+…") gave the lowest one, increments ("每增加…再奖励") were dropped, a second 分别-list (ages beside
+degrees) kept every figure, 副高 did not name 副高级, and a district the notices do not cover was
+answered from its neighbour.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from assistant.numbers import contains_amount, extract_amounts
+from assistant.types import Amount
+
+NOTICE = """衢州市衢江区人民政府办公室关于印发《衢江区促进农业增效和企业发展若干政策》的通知
+
+衢江政办发〔2026〕5号
+
+各乡镇人民政府、街道办事处，区政府各部门：
+《衢江区促进农业增效和企业发展若干政策》已经区政府同意，现印发给你们，请认真贯彻执行。
+
+衢州市衢江区人民政府办公室
+2026年2月10日
+
+衢江区促进农业增效和企业发展若干政策
+
+一、支持粮油生产
+（一）规模种粮补贴。对当年种植水稻面积在30亩以上的种粮主体，按每亩40元给予补贴；种植面积在300亩以上的，按每亩70元给予补贴。单个主体每年补贴最高15万元。（责任单位：区农业农村局）
+（二）农机购置贷款贴息。对新型农业经营主体购置农业机械的贷款，按贷款市场报价利率的60%给予贴息，贴息期限不超过3年。（责任单位：区财政局）
+
+二、支持企业发展
+（三）营收上台阶奖励。对工业企业年营业收入首次达到2000万元以上的，给予5万元奖励；达到5000万元以上的，给予15万元奖励；达到1亿元以上的，给予40万元奖励。已获较低档次奖励的，晋档时按差额补足。
+（四）加工企业增量奖励。对农产品加工企业年销售收入首次突破5000万元的，奖励10万元；在此基础上每增加5000万元，再奖励5万元，最高不超过30万元。
+（五）吸纳就业奖励。对新办农业经营主体给予一次性创业补贴8000元；吸纳3人以上稳定就业的，每多吸纳1人再奖励800元，补贴总额最高不超过2万元。
+（六）人才生活补贴。对新引进到本区企业工作的博士研究生、硕士研究生、本科毕业生，年龄分别在45周岁、35周岁、30周岁以下的，分别按每人每月2500元、1200元、600元发放生活补贴，最长发放24个月。
+（七）职称奖励。对在本区企业工作满2年，新取得正高级、副高级专业技术职称的人才，分别给予3万元、1.5万元一次性奖励。
+（八）研发补助。对年度研发费用200万元以上，且占营业收入比重高于3%的企业，按研发费用的5%给予补助，最高80万元。对年度研发费用200万元以上，且占营业收入比重高于6%的企业，优先安排用地、用能指标。
+
+本政策自2026年3月1日起施行，有效期至2028年12月31日。
+"""
+
+
+@pytest.fixture(scope="module")
+def qujiang(settings, tmp_path_factory):
+    from assistant import Assistant
+
+    corpus = tmp_path_factory.mktemp("qujiang-corpus")
+    (corpus / "qujiang-nongye-2026.txt").write_text(NOTICE, encoding="utf-8")
+    a = Assistant(replace(settings, corpus_dir=corpus, data_dir=tmp_path_factory.mktemp("qujiang-data"),
+                          fixed_today=date(2026, 11, 22)))
+    a.ingest(progress=False)
+    return a
+
+
+def says(answer, value: float, unit: str = "元") -> bool:
+    """Whether the answer states this figure, compared as a value (1.5万元 = 15000元)."""
+    return contains_amount(Amount(value=value, unit=unit), extract_amounts(answer.answer))
+
+
+def test_tiers_written_as_sentences_give_the_highest_the_asker_reaches(qujiang):
+    """"营收6000万" (no unit: money) reaches 2000万元 and 5000万元, not 1亿元: the 5000万元 tier."""
+    a = qujiang.ask("我们是衢江的工厂，去年营收6000万，能拿多少奖励？")
+    assert a.status == "answered" and says(a, 15 * 10**4), a.answer
+    assert not says(a, 40 * 10**4) and not says(a, 5 * 10**4), a.answer
+    more = qujiang.ask("到了1亿呢？", history=[{"role": "user", "content": "我们是衢江的工厂，去年营收6000万，能拿多少奖励？"},
+                                          {"role": "assistant", "content": a.answer}])
+    assert says(more, 40 * 10**4) and not says(more, 15 * 10**4), more.answer
+
+
+def test_a_per_unit_rate_and_a_cap_asked_together(qujiang):
+    """400亩 is in the 300亩 tier (70元, not 40元); "一亩补多少" asks the rate (一亩 is not the asker's
+    farm); "一年最多能拿多少" is the cap, though the tier matches the asker's figure better."""
+    a = qujiang.ask("我在衢江种了400亩水稻，一亩补多少？一年最多能拿多少？")
+    assert a.status == "answered" and says(a, 70) and says(a, 15 * 10**4), a.answer
+    assert not says(a, 40), a.answer
+
+
+def test_an_increment_counted_in_the_askers_measure(qujiang):
+    """"在此基础上每增加5000万元，再奖励5万元": 1.5亿 goes past 5000万元, so the increment and its cap
+    are the asker's; at exactly 5000万 there is nothing to add."""
+    past = qujiang.ask("衢江做农产品加工的企业，今年销售收入第一次过了1.5亿，能奖多少？")
+    assert past.status == "answered" and says(past, 10 * 10**4), past.answer
+    assert says(past, 5 * 10**4) and says(past, 30 * 10**4), past.answer
+    at = qujiang.ask("衢江做农产品加工的企业，今年销售收入刚好突破5000万，能奖多少？")
+    assert says(at, 10 * 10**4) and not says(at, 5 * 10**4), at.answer
+
+
+def test_an_increment_per_person_hired(qujiang):
+    """"吸纳3人以上稳定就业的，每多吸纳1人再奖励800元": 6 hired qualify (个 counts people)."""
+    a = qujiang.ask("我在衢江新办了个家庭农场，吸纳了6个人就业，最多能拿多少？")
+    assert a.status == "answered" and says(a, 8000) and says(a, 800) and says(a, 2 * 10**4), a.answer
+
+
+def test_two_respective_lists_are_cut_to_the_same_thing(qujiang):
+    """Degrees, then ages, then figures, each 分别: the 硕士 keeps the second of each, and the 以下
+    written once after the last age."""
+    a = qujiang.ask("我34岁，硕士刚毕业到衢江的企业上班，生活补贴每月多少？")
+    assert a.status == "answered" and says(a, 1200), a.answer
+    assert not says(a, 2500) and not says(a, 600), a.answer
+    assert "35周岁以下" in a.answer and "45周岁" not in a.answer, a.answer
+
+
+@pytest.mark.parametrize("question, given, sibling", [
+    ("在衢江企业干了3年，刚评上副高，奖多少？", 1.5 * 10**4, 3 * 10**4),
+    ("在衢江企业干了3年，刚评上正高职称，奖多少？", 3 * 10**4, 1.5 * 10**4),
+])
+def test_an_alternative_named_by_its_first_characters(qujiang, question, given, sibling):
+    a = qujiang.ask(question)
+    assert a.status == "answered" and says(a, given) and not says(a, sibling), a.answer
+
+
+def test_figures_of_different_measures_must_each_meet_theirs(qujiang):
+    """研发费用300万 and 占营收4%: the sentence asking 3% is met; the one asking 6% is not, though its
+    200万元 is."""
+    a = qujiang.ask("我们公司在衢江，研发费用300万，占营收4%，研发补助能拿多少？")
+    assert a.status == "answered" and says(a, 80 * 10**4) and says(a, 5, unit="%"), a.answer
+    assert "用地" not in a.answer, a.answer
+
+
+def test_a_kind_of_the_category_the_notice_names(qujiang):
+    """合作社 is one of the 新型农业经营主体; 利息 is what 贴息 pays."""
+    a = qujiang.ask("衢江合作社贷款买农机，利息能贴多少？能贴几年？")
+    assert a.status == "answered" and says(a, 60, unit="%") and says(a, 3, unit="年"), a.answer
+
+
+def test_a_district_the_notices_do_not_cover_is_not_answered_from_its_neighbour(qujiang):
+    """柯城区 is another district of 衢州市 (jieba does not tag it a place name): no notice covers it."""
+    a = qujiang.ask("衢州市柯城区硕士毕业生的生活补贴每月多少？")
+    assert a.status == "not_found" and not says(a, 1200), a.answer
+    here = qujiang.ask("衢州市衢江区硕士毕业生的生活补贴每月多少？")
+    assert here.status == "answered" and says(here, 1200), here.answer
