@@ -677,6 +677,25 @@ def _askers_step(sentence: str, kept_text: str, conditions: tuple[Amount, ...]) 
     return False
 
 
+TIER_OPENS = re.compile(r"^[^，。；：]{0,16}的[，,]")  # "达到5000万元以上的，": a tier with no subject of its own
+
+
+def _with_lead(first: str, tier: str) -> str:
+    """A tier quoted without the first one says what it measures with the first one's words: "达到5000万元
+    以上的，给予30万元奖励；" after "对人才创办企业成立5年内，年销售收入首次达到1000万元以上的，…" reads "对人才
+    创办企业成立5年内，年销售收入首次达到5000万元以上的，给予30万元奖励；". Joined where the two say the same
+    words before their thresholds (达到, 面积在); otherwise the tier alone."""
+    if not TIER_OPENS.match(tier):
+        return tier
+    base = next((a for a in _amounts(first) if _is_condition(first, a)), None)
+    own = next((a for a in _amounts(tier) if _is_condition(tier, a)), None)
+    if base is None or own is None:
+        return tier
+    lead, said = first[:base.start], tier[:own.start]
+    overlap = next((k for k in range(len(said), 1, -1) if lead.endswith(said[-k:])), 0)
+    return lead[:len(lead) - overlap] + tier if overlap else tier
+
+
 def _reached(sentence: str, c: Amount) -> float | None:
     """The highest threshold of the sentence's conditions that the asker's figure reaches ("达到5000万元
     以上的" for 6000万), in its measure; None when it sets none the figure reaches."""
@@ -951,6 +970,7 @@ class ExtractiveAnswerer(Answerer):
         focus = [t for part in parts for t in part]
         keep: set[int] = set()
         passed: set[int] = set()  # lower tiers than the asker's
+        tier_of: dict[int, int] = {}  # the asker's tier → the first tier, which says what is measured
         best_cov = 0.0
         answered_with_figure = True
         # every sentence is read with the unit's heading, the topic it belongs to:
@@ -1004,6 +1024,8 @@ class ExtractiveAnswerer(Answerer):
             elif fits[top] > 0:  # …and of tiers the asker reaches, the highest (the same rule, as close)
                 tier, lower = _highest_tier(top, usable, sents, figs, conditions,
                                             lambda i, t=top: _same_item(hit.unit, starts[i], starts[t]))
+                if tier != top:
+                    tier_of[tier] = top
                 best_cov, top, passed = max(best_cov, covs[top]), tier, passed | lower
             best_cov = max(best_cov, covs[top])
             if figure and not ((figs[top] and n > 0) or near(top, part)):
@@ -1046,8 +1068,9 @@ class ExtractiveAnswerer(Answerer):
             + RANK_WEIGHT / rank
         gives_figure = answered_with_figure and any(figs[i] or (leads[i] is not None and figs[leads[i]])
                                                     for i in chosen)
-        return _Choice(hit, score, unit_cov, [sents[i] for i in chosen], gives_figure,
-                       [starts[i] for i in chosen])
+        quoted = [_with_lead(sents[tier_of[i]], sents[i]) if i in tier_of and tier_of[i] not in chosen else sents[i]
+                  for i in chosen]
+        return _Choice(hit, score, unit_cov, quoted, gives_figure, [starts[i] for i in chosen])
 
     # -- plans ------------------------------------------------------------------------------------------
     def _figure(self, query: Query, choices: list[_Choice], hits, catalog: Catalog) -> Answer:

@@ -68,6 +68,7 @@ def test_tiers_written_as_sentences_give_the_highest_the_asker_reaches(qujiang):
     a = qujiang.ask("我们是衢江的工厂，去年营收6000万，能拿多少奖励？")
     assert a.status == "answered" and says(a, 15 * 10**4), a.answer
     assert not says(a, 40 * 10**4) and not says(a, 5 * 10**4), a.answer
+    assert "对工业企业年营业收入首次达到5000万元以上的" in a.answer, a.answer  # what the tier measures
     more = qujiang.ask("到了1亿呢？", history=[{"role": "user", "content": "我们是衢江的工厂，去年营收6000万，能拿多少奖励？"},
                                           {"role": "assistant", "content": a.answer}])
     assert says(more, 40 * 10**4) and not says(more, 15 * 10**4), more.answer
