@@ -687,9 +687,9 @@ def _with_lead(first: str, tier: str) -> str:
     words before their thresholds (达到, 面积在); otherwise the tier alone."""
     if not TIER_OPENS.match(tier):
         return tier
-    base = next((a for a in _amounts(first) if _is_condition(first, a)), None)
     own = next((a for a in _amounts(tier) if _is_condition(tier, a)), None)
-    if base is None or own is None:
+    base = own and next((a for a in _amounts(first) if a.unit == own.unit and _is_condition(first, a)), None)
+    if base is None or own is None:  # (the first one's threshold in the tier's measure: not "成立5年内")
         return tier
     lead, said = first[:base.start], tier[:own.start]
     overlap = next((k for k in range(len(said), 1, -1) if lead.endswith(said[-k:])), 0)

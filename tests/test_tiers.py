@@ -136,3 +136,16 @@ def test_a_district_the_notices_do_not_cover_is_not_answered_from_its_neighbour(
     assert a.status == "not_found" and not says(a, 1200), a.answer
     here = qujiang.ask("衢州市衢江区硕士毕业生的生活补贴每月多少？")
     assert here.status == "answered" and says(here, 1200), here.answer
+
+
+def test_a_tier_is_read_with_what_the_first_tier_measures():
+    """The threshold joined on is the one in the tier's measure (销售收入…元), not "成立5年内"; a tier
+    with a subject of its own, or words that do not meet, is quoted as it is."""
+    from assistant.extractive import _with_lead
+
+    first = "对人才创办企业成立5年内，年销售收入首次达到1000万元以上的，给予10万元奖励；"
+    assert _with_lead(first, "达到5000万元以上的，给予30万元奖励；") == \
+        "对人才创办企业成立5年内，年销售收入首次达到5000万元以上的，给予30万元奖励；"
+    assert _with_lead(first, "对规上企业年销售收入达到1亿元以上的，给予80万元奖励。") == \
+        "对规上企业年销售收入达到1亿元以上的，给予80万元奖励。"
+    assert _with_lead(first, "营收过5000万元的，给予30万元奖励；") == "营收过5000万元的，给予30万元奖励；"
