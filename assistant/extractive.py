@@ -34,6 +34,7 @@ from .types import RESTART_BASE, Amount, Answer, Citation, Hit, Item, Message, N
 NOT_FOUND_BELOW = 0.4  # share of the question's (weighted) topic words a unit must contain
 SECOND_REGION_RATIO = 0.8  # with no region named, a second notice answers too when it scores this close
 FIGURE_SENTENCE_RATIO = 0.8  # a sentence with a figure may stand in for a closer one without
+KIND_SENTENCE_RATIO = 0.5  # … of the kind a sub-question asks when it asks only that ("…，能贷几年")
 OLDER_VERSION_MARGIN = 0.25  # an older version answers only when it covers the question this much better
 BOUND_BONUS = 0.2  # a sentence with a figure of the end asked for (最多 → 最高…, 不超过…)
 FIGURE_UNIT_RATIO = 0.75  # a unit that gives the figure may stand in for a closer one that does not
@@ -330,7 +331,7 @@ def _alternatives(sentence: str, asked: str, terms: tuple[str, ...], several: bo
                 and _same_frame(frames[j - 1], frames[j]):
             j += 1
         if j - i >= 2:
-            keep = _named_alternatives(subjects[i:j], asked, named, strongest=not several)
+            keep = _named_alternatives(subjects[i:j], asked, named, strongest=not several, texts=parts[i:j])
             if keep is not None and not (several and len(keep) > 1):
                 chosen = [parts[i + k] for k in keep]
                 if j == len(parts) and chosen[-1][-1:] in "，；、":
@@ -392,15 +393,18 @@ def _outside_brackets(pieces: list[str]) -> list[str]:
     return out
 
 
-def _named_alternatives(subjects: list[str], asked: str, named: set[str], strongest: bool = True) -> list[int] | None:
+def _named_alternatives(subjects: list[str], asked: str, named: set[str], strongest: bool = True,
+                        texts: list[str] = ()) -> list[int] | None:
     """The indexes of the alternatives the question names, or None to keep them all. Each is told
     apart by its own words (those not all share: 本科 | 硕士研究生, 大型 | 中小微), else by what is left
     of it without the start and end all share (A类人才 | B类人才 → A | B; 中级工 | 高级工 → 中 | 高).
     One with nothing of its own (失能老年人 beside 半失能老年人) is the one meant when the question says
-    what they share and nothing of the others'."""
+    what they share and nothing of the others'. A word every alternative's text says (创业 of 个人创业者
+    beside "…小微企业可申请最高300万元创业担保贷款") tells none apart."""
     asked = asked.lower()
     words = [set(tokenize(s, hmm=False)) for s in subjects]
-    shared = set.intersection(*words)
+    shared = set.intersection(*words) | (set.intersection(*(set(tokenize(t, hmm=False)) for t in texts))
+                                         if texts else set())
     lo = len(os.path.commonprefix(subjects))
     hi = len(os.path.commonprefix([s[::-1] for s in subjects]))
     rest = [s[lo:len(s) - hi] if len(s) > lo + hi else "" for s in subjects]
@@ -950,7 +954,8 @@ class ExtractiveAnswerer(Answerer):
         topical = [h for h in hits if not h.evidence and not h.superseded] or [h for h in hits if not h.superseded] or hits
         names = _names(query)
         choices = [self._choose(h, r, _beyond_title(parts, h.notice), list(query.context), query.wants_figure,
-                                units, query.conditions, query.bound, query.said) for r, h in enumerate(topical, 1)]
+                                units, query.conditions, query.bound, query.said, query.part_units)
+                   for r, h in enumerate(topical, 1)]
         if names:  # whether a unit is about the question: the things it names count, not its verbs
             for c in choices:
                 c.unit_coverage = max(c.unit_coverage, coverage(names, f"{c.unit.heading}{c.unit.text}", partial=False))
@@ -958,7 +963,7 @@ class ExtractiveAnswerer(Answerer):
 
     def _choose(self, hit: Hit, rank: int, parts: list[list[str]], context: list[str], figure: bool,
                 units: tuple[str, ...], conditions: tuple[Amount, ...] = (), bound: str = "",
-                said: tuple[Amount, ...] = ()) -> _Choice:
+                said: tuple[Amount, ...] = (), part_units: tuple[tuple[str, ...], ...] = ()) -> _Choice:
         """Score a unit and pick its answering sentences: the best one for each sub-question. `said`:
         the figures of the reply a "那…呢" follow-up turns from; a sentence giving only those is not what
         it asks for when another one answers it about as well."""
@@ -1000,12 +1005,16 @@ class ExtractiveAnswerer(Answerer):
 
         row = hit.unit.kind == "table_row"  # a table row is one record: its figures are its own
 
-        def near(i: int, part) -> bool:
+        def near(i: int, part, figs=figs, units=units) -> bool:
             j = leads[i]
             return (figs[i] and (row or figure_near_topic(sents[i], part, units))) \
                 or (j is not None and figs[j] and figure_near_topic(sents[j], part, units))
         asked_words = {w for t in focus + context for w in variants(t)}
+        all_figs, all_units = figs, units
         for n, part in enumerate([focus] + (parts if len(parts) > 1 else [])):
+            # a sub-question asking its own kind of figure ("最高多少，能贷几年") is answered in that kind
+            units = (part_units[n - 1] if 0 < n <= len(part_units) else ()) or all_units
+            figs = all_figs if units == all_units else [has_figure(s, units) for s in sents]
             # the conversation's words frame the question, but not for the sentence already replied
             raw = [coverage(part, within[i] + s) + (CONTEXT_WEIGHT * coverage(context, s)
                                                     if context and not repeats[i] else 0.0)
@@ -1028,15 +1037,16 @@ class ExtractiveAnswerer(Answerer):
                     tier_of[tier] = top
                 best_cov, top, passed = max(best_cov, covs[top]), tier, passed | lower
             best_cov = max(best_cov, covs[top])
-            if figure and not ((figs[top] and n > 0) or near(top, part)):
-                with_fig = [i for i in usable if i != top and near(i, part)]
+            if figure and not ((figs[top] and n > 0) or near(top, part, figs, units)):
+                with_fig = [i for i in usable if i != top and near(i, part, figs, units)]
                 alt = _best_of(with_fig, covs, sents, asked_words)
                 if alt is not None and alt < top and ADD_ON.search(sents[top]) and _amounts(sents[top]):
                     if _askers_add_on(sents[top], part, sents[alt]):
                         keep.add(top)  # "按上述标准的1.2倍发放" goes with the standard it multiplies
                     top = alt
-                elif alt is not None and covs[alt] >= FIGURE_SENTENCE_RATIO * covs[top] and covs[alt] > 0:
-                    top = alt
+                elif alt is not None and covs[alt] > 0 and covs[alt] >= covs[top] * (
+                        KIND_SENTENCE_RATIO if n > 1 and part == parts[n - 2] else FIGURE_SENTENCE_RATIO):
+                    top = alt  # (a sub-question asking only another kind of figure takes one of that kind sooner)
                 elif n == 0:  # the question's topic sentence gives no figure
                     answered_with_figure = False
             keep.add(top)
@@ -1058,6 +1068,7 @@ class ExtractiveAnswerer(Answerer):
                         and own[i] >= CLOSE_SECOND_RATIO * own[top] and _same_item(hit.unit, starts[i], starts[top]) \
                         and (figs[i] or not figure) and not (picked_fit and fits[i] != 1) and fits[i] >= 0:
                     keep.add(i)
+        figs, units = all_figs, all_units
         if figure:
             keep |= _add_ons(sents, figs, keep, focus, conditions)
         chosen = sorted(keep)[:MAX_SENTENCES]

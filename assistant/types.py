@@ -276,6 +276,7 @@ class Query:
     context: tuple[str, ...] = ()  # topic terms carried from the conversation (a follow-up)
     words: tuple[str, ...] = ()  # the topic as whole words (实验室, not 实验), own and carried
     parts: tuple[tuple[str, ...], ...] = ()  # the topic terms of each sub-question
+    part_units: tuple[tuple[str, ...], ...] = ()  # the kinds of figure each one asks for (() = `units`)
     doc_ids: tuple[str, ...] = ()  # notices in scope (region and version chosen); () = all
     regions_named: tuple[str, ...] = ()  # regions in scope by name (the question's, the conversation's)
     unknown_places: tuple[str, ...] = ()  # places named (or carried) that no notice covers (杭州…)

@@ -233,16 +233,25 @@ def topic_words(text: str, aliases: set[str]) -> tuple[str, ...]:
                                and w not in INTENT_WORDS and not NUMERIC.match(w)))
 
 
-def _parts(text: str, aliases: set[str], own: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    """The sub-questions' topic terms. A sub-question that adds no topic word of its own ("…，能拿多少
-    研发补助" after "…研发统计") is the same question asked again, not another one."""
+def _parts(text: str, aliases: set[str], own: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...],
+                                                                       tuple[tuple[str, ...], ...]]:
+    """The sub-questions' topic terms, and the kinds of figure each asks for. A sub-question that adds
+    no topic word of its own ("…，能拿多少研发补助" after "…研发统计") is the same question asked
+    again, not another one — unless it asks another kind of figure ("最高多少，能贷几年": an amount,
+    then years, of the same loan)."""
     parts: list[tuple[str, ...]] = []
+    kinds: list[tuple[str, ...]] = []
 
     def add(piece: str) -> None:
         terms = topic_terms(piece, aliases)
         new = [t for t in terms if t not in ASKING_WORDS and not any(t in q for q in parts for q in q)]
+        asked = _asked_units(piece)
         if terms and set(terms) & set(own) and new:
             parts.append(terms)
+            kinds.append(asked)
+        elif parts and asked and kinds[-1] and not set(asked) & set(kinds[-1]):
+            parts.append(parts[-1])
+            kinds.append(asked)
 
     pending = ""
     for piece in SUB_QUESTION.split(text):
@@ -253,7 +262,14 @@ def _parts(text: str, aliases: set[str], own: tuple[str, ...]) -> tuple[tuple[st
         pending = ""
     if pending:  # nothing after it asks: the question asks as a whole ("…的补贴标准。")
         add(pending)
-    return tuple(parts)
+    return tuple(parts), tuple(kinds)
+
+
+def _asked_units(piece: str) -> tuple[str, ...]:
+    """The kinds of figure one sub-question asks for: a rate, a duration, an area; an amount for a bare
+    多少 ("最高多少"); () when it does not say."""
+    units = tuple(u for pattern, kinds in ASKS_UNITS if pattern.search(piece) for u in kinds)
+    return units or (("元", "美元", "%") if BARE_HOW_MUCH.search(piece) else ())
 
 
 def _district_elsewhere(question: str, notices: list[Notice], doc_ids, places) -> tuple[str, ...]:
@@ -410,7 +426,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         if not clauses:
             clauses, items = clause_refs(state.search_text)
     search = strip_regions(text, aliases) if scope_from else text
-    parts = _parts(normalised, aliases | set(places), own)
+    parts, part_units = _parts(normalised, aliases | set(places), own)
 
     amounts = tuple(extract_amounts(normalised))
     yes_no = bool(ASKS_YES_NO.search(question))
@@ -454,6 +470,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     return Query(
         question=question, search_text=search, own_text=strip_regions(normalised, aliases).strip(), intent=intent,
         topic=own, context=context, words=words, parts=parts,
+        part_units=part_units if len(parts) > 1 and len(set(part_units)) > 1 else (),
         doc_ids=scoped, regions_named=regions, unknown_places=places, clause_numbers=clauses, item_refs=items,
         asks_where=intent == "how_to_apply" and bool(ASKS_WHERE.search(question)),
         asks_total=bool(ASKS_TOTAL.search(question)),

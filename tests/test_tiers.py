@@ -41,6 +41,7 @@ NOTICE = """衢州市衢江区人民政府办公室关于印发《衢江区促�
 （六）人才生活补贴。对新引进到本区企业工作的博士研究生、硕士研究生、本科毕业生，年龄分别在45周岁、35周岁、30周岁以下的，分别按每人每月2500元、1200元、600元发放生活补贴，最长发放24个月。
 （七）职称奖励。对在本区企业工作满2年，新取得正高级、副高级专业技术职称的人才，分别给予3万元、1.5万元一次性奖励。
 （八）研发补助。对年度研发费用200万元以上，且占营业收入比重高于3%的企业，按研发费用的5%给予补助，最高80万元。对年度研发费用200万元以上，且占营业收入比重高于6%的企业，优先安排用地、用能指标。
+（九）创业担保贷款。符合条件的个人创业者可申请最高30万元创业担保贷款，小微企业可申请最高300万元创业担保贷款。贷款期限方面，个人贷款最长3年，小微企业贷款最长2年。
 
 本政策自2026年3月1日起施行，有效期至2028年12月31日。
 """
@@ -149,3 +150,11 @@ def test_a_tier_is_read_with_what_the_first_tier_measures():
     assert _with_lead(first, "对规上企业年销售收入达到1亿元以上的，给予80万元奖励。") == \
         "对规上企业年销售收入达到1亿元以上的，给予80万元奖励。"
     assert _with_lead(first, "营收过5000万元的，给予30万元奖励；") == "营收过5000万元的，给予30万元奖励；"
+
+
+def test_a_sub_question_asking_another_kind_of_figure_is_answered_in_it(qujiang):
+    """"最高多少，能贷几年" asks an amount, then years, of the same loan: the years' sentence answers the
+    second, though it matches the question's words less than the amount's."""
+    a = qujiang.ask("衢江的小微企业申请创业担保贷款，最高多少，能贷几年？")
+    assert a.status == "answered" and says(a, 300 * 10**4) and says(a, 2, unit="年"), a.answer
+    assert not says(a, 30 * 10**4), a.answer
