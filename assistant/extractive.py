@@ -255,7 +255,7 @@ def focus(sentence: str, query: Query) -> str:
     if query.conditions:
         sentence = _tier(sentence, query.conditions)
     if query.topic:
-        sentence = _respectively(sentence, query.topic, query.conditions, query.own_text)
+        sentence = _respectively(sentence, query.topic, query.conditions, query.own_text, query.context)
     sentence = _element(sentence, query.own_text, query.topic)
     sentence = _alternatives(sentence, query.own_text, query.topic, several=len(query.parts) > 1)
     if len(query.parts) <= 1 and query.topic:
@@ -433,7 +433,7 @@ def _named_alternatives(subjects: list[str], asked: str, named: set[str], strong
 
 
 def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amount, ...] = (),
-                  asked_text: str = "") -> str:
+                  asked_text: str = "", context: tuple[str, ...] = ()) -> str:
     """"一级、二级能效家电分别按20%、15%补贴" asked about 二级 becomes "二级能效家电按15%补贴": n named
     things, then 分别 and n figures; the one thing the question names keeps its own figure. Left as
     it is unless the counts agree and exactly one thing is named."""
@@ -456,6 +456,14 @@ def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amoun
            for k, win in enumerate(windows)]
     asked = {w for t in terms for w in (t, *jieba.lcut(t, HMM=False))}
     hits = [len(o & asked) for o in own]
+    if sum(1 for h in hits if h) > 1 and hits[-1] and windows[-1][0] not in asked:
+        # "…、市级企业技术中心": 企业 is of the thing they all are, not of the 市级 one
+        windows[-1] = windows[-1][:1]
+        own[-1] = set(windows[-1]) - {x for other in windows[:-1] for x in other}
+        hits[-1] = len(own[-1] & asked)
+    if not any(hits) and context:  # "那众创空间呢？" after "国家级科技企业孵化器…": the level carried over
+        carried = {w for t in context for w in (t, *jieba.lcut(t, HMM=False))}
+        hits = [len(o & carried) for o in own]
     if not any(hits) and asked_text:  # 副高 for 副高级, 正高 for 正高级: the first two characters of one
         heads = ["".join(win)[:2] for win in windows]
         hits = [int(len("".join(win)) >= 3 and _cjk(h[0]) and h in asked_text and heads.count(h) == 1)
@@ -507,22 +515,41 @@ def _kth_of_runs(text: str, at: int, n: int, k: int) -> str:
 def _windows(words: list[list[str]]) -> list[list[str]]:
     """The words that tell the named things apart. Two things: "对首次认定、重新认定的国家高新技术企业" →
     首次 | 重新 (the words they share — 认定 — and what follows the second are common to both);
-    "省级、市级重点实验室" → 省级 | 市级. More: the middle things whole, and as many words of the first
-    (from its end, after its last 的) and of the last (from its start) as the longest middle thing has."""
+    "省级、市级重点实验室" → 省级 | 市级. More: the middle things whole, and as many characters of the
+    first (from its end, after its last 的) and of the last (from its start) as the longest middle thing
+    has, in whole words."""
     first, last = words[0], words[-1]
     if len(words) == 2:
         shared = set(first) & set(last)
         head = list(first)
         while len(head) > 1 and head[-1] in shared:
             head.pop()
-        at = next((i for i, w in enumerate(last) if w in shared), 1)
+        at = max(next((i for i, w in enumerate(last) if w in shared), 1), 1)
+        if at < len(last) and _affix(last[at]) and last[at] not in shared:
+            at += 1  # one character jieba cut off: 自治区|级 → 自治区级 (and 正|高级 → 正高级 below)
         start = len(head) - 1
-        while start > 0 and len(head[start - 1]) == 1 and _cjk(head[start - 1]):  # 正|高级 → 正高级
+        if start > 0 and _affix(head[start - 1]):
             start -= 1
-        return [head[start:], last[:max(at, 1)]]
-    width = max(len(w) for w in words[1:-1])
+        return [head[start:], last[:at]]
+    # as many characters as the longest middle thing: "国家级、自治区级、市级工程技术研究中心" → 市级, not
+    # 市级 工程技术 (which every one of them is)
+    chars = max(len("".join(w)) for w in words[1:-1])
     cut = max((i for i, w in enumerate(first) if w == "的"), default=-1)  # "首次认定的…" qualifies them all
-    return [(first[cut + 1:] or first)[-width:], *words[1:-1], last[:width]]
+    return [_within(list(reversed(first[cut + 1:] or first)), chars)[::-1], *words[1:-1], _within(last, chars)]
+
+
+def _affix(word: str) -> bool:
+    return len(word) == 1 and _cjk(word) and word not in "的之与和及或"
+
+
+def _within(words: list[str], chars: int) -> list[str]:
+    """The first words (at least one) that together have at most `chars` characters."""
+    out = words[:1]
+    for w in words[1:]:
+        if len("".join(out)) + len(w) > chars:
+            break
+        out.append(w)
+    return out
 
 
 def _named_list(sentence: str, before: int, n: int) -> tuple[int, int] | None:

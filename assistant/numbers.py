@@ -79,8 +79,8 @@ ARABIC_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?")
 CHINESE_NUMBER = re.compile(rf"(百分之)?([{CN_DIGITS}十][{CN_DIGITS}十百千万亿点]*)")
 CN_DIGIT_RUN = re.compile(rf"[{CN_DIGITS[2:]}]{{2}}")  # 一二三: a list, not a number
 # what follows a number: multiplier, unit, per-unit chain (/辆, 每件, /年/人)
-TAIL = re.compile(rf"(?:[ \t]*(?P<mult>万亿|千万|百万|十万|亿|万|千(?!瓦)|百(?!分)))?"
-                  rf"(?:[ \t]*(?P<unit>{UNIT_RE}))?(?P<per>(?:(?:/|每)(?:{UNIT_RE}))+)?")
+TAIL = re.compile(rf"(?:[ \t]*(?:多|余)?(?P<mult>万亿|千万|百万|十万|亿|万|千(?!瓦)|百(?!分)))?"  # 600多万: 600万
+                  rf"(?:[ \t]*(?:多|余)?(?P<unit>{UNIT_RE}))?(?P<per>(?:(?:/|每)(?:{UNIT_RE}))+)?")
 UNIT_AFTER = re.compile(rf"[ \t]*(?P<unit>{UNIT_RE})")
 BOUND_SUFFIX = re.compile(rf"[ \t]*(?:\(含\))?[ \t]*(?P<word>{_alternation(BOUND_AFTER)})")
 BOUND_PREFIX = re.compile(_alternation(BOUND_BEFORE))

@@ -19,6 +19,7 @@ import jieba.posseg
 
 from .catalog import Catalog
 from .keywords import STOPWORDS, SYNONYMS, tokenize
+from .metadata import divisions
 from .numbers import extract_amounts, normalize_numerals
 from .parsing import CN_NUMERAL, clause_number
 from .types import RESTART_BASE, Amount, Conversation, Message, Notice, Query
@@ -178,7 +179,9 @@ def unknown_places(text: str, aliases: set[str]) -> tuple[str, ...]:
         # a district or county jieba does not know is a place after the city it is in (绵阳市游仙区)
         district = previous.startswith("ns") and len(word) >= 3 and word.endswith(("区", "县"))
         previous = flag
-        if not (flag.startswith("ns") or district) or word in GENERIC_PLACES or len(word) < 2 \
+        # …and so is any name of China's divisions, however jieba tags it (来宾市 n, 岳麓区 nr)
+        division = len(word) >= 3 and word.endswith(("市", "县", "区", "州", "旗", "盟")) and word in divisions()
+        if not (flag.startswith("ns") or district or division) or word in GENERIC_PLACES or len(word) < 2 \
                 or word.endswith(AREA_SUFFIXES):
             continue
         if any(word in a or a in word for a in aliases):

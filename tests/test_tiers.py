@@ -47,16 +47,36 @@ NOTICE = """衢州市衢江区人民政府办公室关于印发《衢江区促�
 """
 
 
+# A second notice, in 广西, for levels named in two words (自治区|级) and figures said loosely.
+BEILIU = """北流市人民政府办公室关于印发《北流市科技创新奖励办法》的通知
+
+北政办发〔2026〕12号
+
+第一条　为鼓励企业开展科技创新，制定本办法。
+第二条　对首次认定为国家高新技术企业的，给予20万元奖励。
+第三条　对科技型中小企业，上年度研发费用达到100万元以上的，给予5万元奖励；达到500万元以上的，给予10万元奖励。
+第四条　对新认定的国家级、自治区级、市级企业技术中心，分别给予200万元、50万元、10万元一次性奖励。
+第五条　对新认定的国家级、自治区级科技企业孵化器，分别给予100万元、40万元一次性奖励；对新认定的国家级、自治区级众创空间，分别给予30万元、15万元一次性奖励。
+第六条　本办法自2026年5月1日起施行，有效期3年。
+"""
+
+
 @pytest.fixture(scope="module")
 def qujiang(settings, tmp_path_factory):
     from assistant import Assistant
 
     corpus = tmp_path_factory.mktemp("qujiang-corpus")
     (corpus / "qujiang-nongye-2026.txt").write_text(NOTICE, encoding="utf-8")
+    (corpus / "beiliu-keji-2026.txt").write_text(BEILIU, encoding="utf-8")
     a = Assistant(replace(settings, corpus_dir=corpus, data_dir=tmp_path_factory.mktemp("qujiang-data"),
                           fixed_today=date(2026, 11, 22)))
     a.ingest(progress=False)
     return a
+
+
+@pytest.fixture(scope="module")
+def beiliu(qujiang):
+    return qujiang  # the same corpus: both notices
 
 
 def says(answer, value: float, unit: str = "元") -> bool:
@@ -158,3 +178,33 @@ def test_a_sub_question_asking_another_kind_of_figure_is_answered_in_it(qujiang)
     a = qujiang.ask("衢江的小微企业申请创业担保贷款，最高多少，能贷几年？")
     assert a.status == "answered" and says(a, 300 * 10**4) and says(a, 2, unit="年"), a.answer
     assert not says(a, 30 * 10**4), a.answer
+
+
+def test_a_figure_said_loosely_still_picks_its_tier(beiliu):
+    """"600多万" is 600万 and more: the 500万元 tier."""
+    a = beiliu.ask("我们是北流的科技型中小企业，去年研发费用投了600多万，有什么奖励？")
+    assert a.status == "answered" and says(a, 10 * 10**4) and not says(a, 5 * 10**4), a.answer
+
+
+def test_a_level_named_in_two_words_is_one_thing(beiliu):
+    """自治区级 is cut by jieba into 自治区|级; 市级企业技术中心 shares 企业技术中心 with all three."""
+    a = beiliu.ask("我们新认定为自治区级企业技术中心了，北流奖多少？")
+    assert a.status == "answered" and says(a, 50 * 10**4), a.answer
+    assert not says(a, 200 * 10**4) and not says(a, 10 * 10**4), a.answer
+    assert "自治区级企业技术中心" in a.answer, a.answer
+
+
+def test_a_follow_up_keeps_the_level_it_named(beiliu):
+    """"那众创空间呢？" after the 国家级 孵化器: the 国家级 众创空间."""
+    first = "北流新认定国家级科技企业孵化器奖多少？"
+    a = beiliu.ask(first)
+    more = beiliu.ask("那众创空间呢？", history=[{"role": "user", "content": first},
+                                              {"role": "assistant", "content": a.answer}])
+    assert more.status == "answered" and says(more, 30 * 10**4) and not says(more, 15 * 10**4), more.answer
+
+
+def test_a_division_jieba_does_not_tag_as_a_place_is_one(beiliu):
+    """来宾市 (tagged n by jieba) is a city no notice covers: not answered from 北流's notice."""
+    a = beiliu.ask("来宾市新认定高新技术企业奖励多少？")
+    assert a.status == "not_found" and not says(a, 20 * 10**4), a.answer
+    assert beiliu.ask("北流新认定高新技术企业奖励多少？").status == "answered"
