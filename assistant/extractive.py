@@ -32,6 +32,7 @@ from .types import RESTART_BASE, Amount, Answer, Citation, Hit, Item, Message, N
 
 # -- how sentences and units are scored ---------------------------------------------------------------
 NOT_FOUND_BELOW = 0.4  # share of the question's (weighted) topic words a unit must contain
+KNOWN_WORDS_BELOW = 0.6  # … or of those the notices use, when the others are the asker's own story
 SECOND_REGION_RATIO = 0.8  # with no region named, a second notice answers too when it scores this close
 FIGURE_SENTENCE_RATIO = 0.8  # a sentence with a figure may stand in for a closer one without
 KIND_SENTENCE_RATIO = 0.5  # … of the kind a sub-question asks when it asks only that ("…，能贷几年")
@@ -934,7 +935,8 @@ class ExtractiveAnswerer(Answerer):
             total = self._total(query, hits, best)
             if total is not None:
                 return self._compose([total], hits, catalog, query=query)
-        if not explicit and (best.unit_coverage < NOT_FOUND_BELOW or self._elsewhere(query, best, catalog)):
+        if not explicit and ((best.unit_coverage < NOT_FOUND_BELOW and not self._told_in_own_words(query, best, catalog))
+                             or self._elsewhere(query, best, catalog)):
             return self._not_covered(query, hits, catalog)
         if query.intent == "who":
             return self._who(query, choices, hits, catalog)
@@ -1513,6 +1515,19 @@ class ExtractiveAnswerer(Answerer):
         text = f"{best.unit.heading}{best.unit.text}".lower()
         shared = [term_weight(t) for t in dict.fromkeys(query.topic + query.context) if mentions(text, t)]
         return max(term_weight(t) for t in foreign) >= max(shared, default=0.0)
+
+    @staticmethod
+    def _told_in_own_words(query: Query, best: _Choice, catalog: Catalog) -> bool:
+        """The asker's story in words no notice uses ("我看中一台12万的，顺便把老面包车报废掉") says nothing
+        for or against a unit: judged without them, the best unit covers the question and names a thing
+        it asks about. (Words of what is asked always count: "公积金贷款利率是多少" is not about 贷款.)"""
+        terms = list(query.topic) or list(query.context)
+        known = [t for t in terms if t not in query.story or any(catalog.mentions(v) for v in variants(t))]
+        if not known or len(known) == len(terms):
+            return False
+        text = f"{best.unit.heading}{best.unit.text}"
+        names = [w for w in query.words if w in known and w not in query.story]  # the things asked about
+        return coverage(known, text) >= KNOWN_WORDS_BELOW and bool(names) and coverage(names, text, partial=False) > 0
 
     def _not_covered(self, query: Query, hits, catalog: Catalog) -> Answer:
         where = "、".join(query.regions_named) or catalog.regions_text()

@@ -277,6 +277,7 @@ class Query:
     words: tuple[str, ...] = ()  # the topic as whole words (实验室, not 实验), own and carried
     parts: tuple[tuple[str, ...], ...] = ()  # the topic terms of each sub-question
     part_units: tuple[tuple[str, ...], ...] = ()  # the kinds of figure each one asks for (() = `units`)
+    story: tuple[str, ...] = ()  # topic terms said only in the asker's situation, not in what is asked
     doc_ids: tuple[str, ...] = ()  # notices in scope (region and version chosen); () = all
     regions_named: tuple[str, ...] = ()  # regions in scope by name (the question's, the conversation's)
     unknown_places: tuple[str, ...] = ()  # places named (or carried) that no notice covers (杭州…)

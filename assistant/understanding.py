@@ -111,7 +111,8 @@ PER_WORD = re.compile(r"^每[\u4e00-\u9fff]?$")  # 每辆, 每件, 每人: the p
 NOUN_FLAGS = ("n", "l")  # jieba's tags for nouns (n, ns, nt, nz…) and set phrases (not verbal nouns: 免费)
 SUB_QUESTION = re.compile(r"[？?；;。！!]|，(?=[^，]*(?:多少|几|哪些|什么))")
 # A piece that asks something; a piece that does not is the asker's situation, read with what follows.
-ASKS = re.compile(r"多少|几|哪|什么|啥|吗|么|怎|如何|是否|能否|可否|有没有|是不是|能不能|可不可以|呢|谁|多久|多长|多大|多高")
+ASKS = re.compile(r"多少|几|哪|什么|啥|吗|么|怎|如何|是否|能否|可否|有没有|是不是|能不能|可不可以|呢|谁|多久|多长|多大|多高"
+                  r"|有[^，。？?]{0,10}没有?\s*$")  # "有补贴没"
 NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八九十百千万亿个]+$|^(?:几|多少)[\u4e00-\u9fff]?$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Versions: 2024年版 / 2024版 / 2024年的政策; 去年 / 今年 / 前年 (from the date the question is asked).
@@ -266,6 +267,18 @@ def _parts(text: str, aliases: set[str], own: tuple[str, ...]) -> tuple[tuple[tu
     if pending:  # nothing after it asks: the question asks as a whole ("…的补贴标准。")
         add(pending)
     return tuple(parts), tuple(kinds)
+
+
+def _story(text: str, aliases: set[str]) -> tuple[str, ...]:
+    """The topic terms of the pieces that ask nothing ("我看中一台12万的，顺便把老面包车报废掉") and not of
+    those that ask: the asker's situation, told in their own words."""
+    pieces = SUB_QUESTION.split(text)
+    told = " ".join(p for p in pieces if p.strip() and not ASKS.search(p))
+    asked = " ".join(p for p in pieces if ASKS.search(p))
+    if not told or not asked:
+        return ()
+    in_ask = set(topic_terms(asked, aliases))
+    return tuple(t for t in topic_terms(told, aliases) if t not in in_ask)
 
 
 def _asked_units(piece: str) -> tuple[str, ...]:
@@ -430,6 +443,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
             clauses, items = clause_refs(state.search_text)
     search = strip_regions(text, aliases) if scope_from else text
     parts, part_units = _parts(normalised, aliases | set(places), own)
+    story = _story(normalised, aliases | set(places))
 
     amounts = tuple(extract_amounts(normalised))
     yes_no = bool(ASKS_YES_NO.search(question))
@@ -473,7 +487,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     return Query(
         question=question, search_text=search, own_text=strip_regions(normalised, aliases).strip(), intent=intent,
         topic=own, context=context, words=words, parts=parts,
-        part_units=part_units if len(parts) > 1 and len(set(part_units)) > 1 else (),
+        part_units=part_units if len(parts) > 1 and len(set(part_units)) > 1 else (), story=story,
         doc_ids=scoped, regions_named=regions, unknown_places=places, clause_numbers=clauses, item_refs=items,
         asks_where=intent == "how_to_apply" and bool(ASKS_WHERE.search(question)),
         asks_total=bool(ASKS_TOTAL.search(question)),

@@ -42,6 +42,7 @@ NOTICE = """衢州市衢江区人民政府办公室关于印发《衢江区促�
 （七）职称奖励。对在本区企业工作满2年，新取得正高级、副高级专业技术职称的人才，分别给予3万元、1.5万元一次性奖励。
 （八）研发补助。对年度研发费用200万元以上，且占营业收入比重高于3%的企业，按研发费用的5%给予补助，最高80万元。对年度研发费用200万元以上，且占营业收入比重高于6%的企业，优先安排用地、用能指标。
 （九）创业担保贷款。符合条件的个人创业者可申请最高30万元创业担保贷款，小微企业可申请最高300万元创业担保贷款。贷款期限方面，个人贷款最长3年，小微企业贷款最长2年。
+（十）汽车消费补贴。在本区购买燃油乘用车且裸车价格在10万元以上的，每辆补贴2000元；报废本人名下在本区登记的旧车并购买新车的，每辆再增加1000元。
 
 本政策自2026年3月1日起施行，有效期至2028年12月31日。
 """
@@ -208,3 +209,13 @@ def test_a_division_jieba_does_not_tag_as_a_place_is_one(beiliu):
     a = beiliu.ask("来宾市新认定高新技术企业奖励多少？")
     assert a.status == "not_found" and not says(a, 20 * 10**4), a.answer
     assert beiliu.ask("北流新认定高新技术企业奖励多少？").status == "answered"
+
+
+def test_the_askers_story_in_words_no_notice_uses_does_not_hide_the_answer(qujiang):
+    """"我看中一台12万的，顺便把我名下那台老面包车报废掉" asks nothing and says it in words no notice
+    uses (看中, 面包车): judged without them, the car clause answers "有补贴没". Words of what is asked
+    still count: 游艇, which no notice has, is what "买游艇有补贴没" is about."""
+    a = qujiang.ask("衢江买油车有补贴没？我看中一台12万的，顺便把我名下那台老面包车报废掉")
+    assert a.status == "answered" and says(a, 2000) and says(a, 1000), a.answer
+    other = qujiang.ask("衢江买游艇有补贴没？我看中一艘12万的，顺便把我名下那台老面包车报废掉")
+    assert other.status == "not_found", other.answer
