@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os.path
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import jieba
@@ -184,13 +184,33 @@ def _is_condition(sentence: str, a: Amount) -> bool:
     return not BENEFIT_BEFORE.search(sentence[part_start:a.start])
 
 
+REACHES = re.compile(r"达到|突破|超过|满")
+
+
+def _conditions(sentence: str) -> list[Amount]:
+    """The figures that state who qualifies, with the thresholds of a list read as such: in "年零售额首次
+    达到2000万元、5000万元、1亿元的零售企业" each is a lower bound (the tier is picked elsewhere)."""
+    out = []
+    for a in _amounts(sentence):
+        if _is_condition(sentence, a):
+            out.append(a)
+        elif not a.bound and a.high is None:
+            start = max(sentence.rfind(p, 0, a.start) for p in "，；：。") + 1
+            end = min((i for i in (sentence.find(p, a.end) for p in "，；：。") if i >= 0), default=len(sentence))
+            before, after = sentence[start:a.start], sentence[a.end:end]
+            if REACHES.search(before) and not BENEFIT_BEFORE.search(before) and "的" in after \
+                    and not BENEFIT_BEFORE.search(after.split("的", 1)[0]):
+                out.append(replace(a, bound="min"))
+    return out
+
+
 def condition_fit(sentence: str, conditions: tuple[Amount, ...]) -> int:
     """+1 when the asker's figure meets a condition the sentence sets (3万㎡ vs "3万㎡以上的"), -1 when
     it meets none of the comparable ones ("5万㎡以上的"), 0 when none compares (other units, or no
     condition). Conditions in one sentence are alternatives (蔬菜15亩以上、水果30亩以上): one met is
     enough; "2亩以上20亩以下" is one condition with both ends. Figures of different measures must each
     meet theirs (研发费用150万 and 占营收4% against "100万元以上，且…比重高于5%": not met)."""
-    found = [a for a in _amounts(sentence) if _is_condition(sentence, a)]
+    found = _conditions(sentence)
     groups: list[list[Amount]] = []
     for a in found:
         prev = groups[-1][-1] if groups else None
@@ -255,7 +275,7 @@ def focus(sentence: str, query: Query) -> str:
     figure reaches, the enumerated element the question names, the case ("对…，给予…") it is about."""
     if query.conditions:
         sentence = _tier(sentence, query.conditions)
-    if query.topic:
+    if query.topic or query.context or query.conditions:  # (a follow-up "到了1亿呢？" has only the latter)
         sentence = _respectively(sentence, query.topic, query.conditions, query.own_text, query.context)
     sentence = _element(sentence, query.own_text, query.topic)
     sentence = _alternatives(sentence, query.own_text, query.topic, several=len(query.parts) > 1)
@@ -456,15 +476,15 @@ def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amoun
     own = [set(win) - {x for j, other in enumerate(windows) if j != k for x in other}
            for k, win in enumerate(windows)]
     asked = {w for t in terms for w in (t, *jieba.lcut(t, HMM=False))}
-    hits = [len(o & asked) for o in own]
+    # things that are figures ("达到2000万元、5000万元、1亿元的零售企业") are told apart by the asker's figure,
+    # not by the words after the last one, which are all of theirs
+    figures_named = all(_amounts(i) for i in items)
+    hits = [0] * n if figures_named else [len(o & asked) for o in own]
     if sum(1 for h in hits if h) > 1 and hits[-1] and windows[-1][0] not in asked:
         # "…、市级企业技术中心": 企业 is of the thing they all are, not of the 市级 one
         windows[-1] = windows[-1][:1]
         own[-1] = set(windows[-1]) - {x for other in windows[:-1] for x in other}
         hits[-1] = len(own[-1] & asked)
-    if not any(hits) and context:  # "那众创空间呢？" after "国家级科技企业孵化器…": the level carried over
-        carried = {w for t in context for w in (t, *jieba.lcut(t, HMM=False))}
-        hits = [len(o & carried) for o in own]
     if not any(hits) and asked_text:  # 副高 for 副高级, 正高 for 正高级: the first two characters of one
         heads = ["".join(win)[:2] for win in windows]
         hits = [int(len("".join(win)) >= 3 and _cjk(h[0]) and h in asked_text and heads.count(h) == 1)
@@ -479,6 +499,9 @@ def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amoun
             reached = [j for j, v in enumerate(values) if any(c.value >= v for c in conditions)]
             if reached and values == sorted(values):
                 hits = [int(j == max(reached)) for j in range(n)]
+    if not any(hits) and context and not figures_named:  # "那众创空间呢？" after "国家级科技企业孵化器…":
+        carried = {w for t in context for w in (t, *jieba.lcut(t, HMM=False))}  # the level carried over
+        hits = [len(o & carried) for o in own]
     if sum(1 for h in hits if h) != 1:
         return sentence  # none named, or several ("单项冠军、小巨人…各奖多少"): the whole list answers
     k = next(i for i, h in enumerate(hits) if h)
@@ -486,7 +509,11 @@ def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amoun
     low_first, low_last = first.lower(), last.lower()
     lead = first[:low_first.find(windows[0][0])] if k else ""
     tail = last[low_last.find(windows[-1][-1]) + len(windows[-1][-1]):] if k < n - 1 else ""
-    if k == 0:
+    if figures_named:  # "对年零售额首次达到" + "5000万元" + "的零售企业"
+        own_figure = _amounts(items[k])[0]
+        thing = first[:_amounts(first)[0].start] + items[k][own_figure.start:own_figure.end] \
+            + last[_amounts(last)[-1].end:]
+    elif k == 0:
         w = windows[0][-1]
         thing = first[:low_first.find(w) + len(w)] + tail
     else:
@@ -731,8 +758,8 @@ def _with_lead(first: str, tier: str) -> str:
 def _reached(sentence: str, c: Amount) -> float | None:
     """The highest threshold of the sentence's conditions that the asker's figure reaches ("达到5000万元
     以上的" for 6000万), in its measure; None when it sets none the figure reaches."""
-    return max((a.value for a in _amounts(sentence) if a.bound == "min" and a.unit and _fits_measure(a.unit, c)
-                and _is_condition(sentence, a) and _meets(c.value, a)), default=None)
+    return max((a.value for a in _conditions(sentence) if a.bound == "min" and a.unit and _fits_measure(a.unit, c)
+                and _meets(c.value, a)), default=None)
 
 
 def _highest_tier(top: int, candidates, sents: list[str], figs: list[bool],
@@ -1049,7 +1076,7 @@ class ExtractiveAnswerer(Answerer):
                                                     if context and not repeats[i] else 0.0)
                    for i, s in enumerate(sents)]
             # (the asker's figure picks among sentences about the part asked: it makes none about it)
-            covs = [c + (CONDITION_BONUS * max(fits[i], echoes[i]) if c > 0 else 0.0) + BOUND_BONUS * bounded[i]
+            covs = [c + (CONDITION_BONUS * max(fits[i], echoes[i], 0) if c > 0 else 0.0) + BOUND_BONUS * bounded[i]
                     for i, c in enumerate(raw)]
             if not covs:
                 continue
@@ -1058,10 +1085,12 @@ class ExtractiveAnswerer(Answerer):
                 fitting = [i for i in usable if fits[i] > 0 and covs[i] >= CONDITION_SIBLING_RATIO * covs[top]] \
                     or [i for i in usable if fits[i] == 0 and figs[i] and ADD_ON.search(sents[top])
                         and covs[i] >= CONDITION_SIBLING_RATIO * covs[top]]  # …or the base it adds to
-                top = max(fitting, key=lambda i: covs[i], default=top)
+                mine = [i for i in fitting if _same_item(hit.unit, starts[i], starts[top])]  # its own item's first
+                top = max(mine or fitting, key=lambda i: covs[i], default=top)
             elif fits[top] > 0:  # …and of tiers the asker reaches, the highest (the same rule, as close)
-                tier, lower = _highest_tier(top, usable, sents, figs, conditions,
-                                            lambda i, t=top: _same_item(hit.unit, starts[i], starts[t]))
+                tier, lower = _highest_tier(top, usable, sents, figs, conditions,  # (its item's, or as close)
+                                            lambda i, t=top: _same_item(hit.unit, starts[i], starts[t])
+                                            or covs[i] >= CLOSE_SECOND_RATIO * covs[t])
                 if tier != top:
                     tier_of[tier] = top
                 best_cov, top, passed = max(best_cov, covs[top]), tier, passed | lower

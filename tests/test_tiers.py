@@ -58,7 +58,13 @@ BEILIU = """北流市人民政府办公室关于印发《北流市科技创新�
 第三条　对科技型中小企业，上年度研发费用达到100万元以上的，给予5万元奖励；达到500万元以上的，给予10万元奖励。
 第四条　对新认定的国家级、自治区级、市级企业技术中心，分别给予200万元、50万元、10万元一次性奖励。
 第五条　对新认定的国家级、自治区级科技企业孵化器，分别给予100万元、40万元一次性奖励；对新认定的国家级、自治区级众创空间，分别给予30万元、15万元一次性奖励。
-第六条　本办法自2026年5月1日起施行，有效期3年。
+第六条　对商贸企业给予以下奖励：
+（一）对年零售额首次达到2000万元、5000万元、1亿元的零售企业，分别奖励5万元、10万元、20万元；
+（二）对年营业额首次达到500万元以上的餐饮企业，奖励3万元；达到1000万元以上的，奖励6万元。
+第七条　博士研究生在本市首次购买商品住房的，按以下标准给予购房补贴：
+（一）在本市连续工作满1年的，给予15万元；
+（二）在本市连续工作满3年的，再增加5万元。
+第八条　本办法自2026年5月1日起施行，有效期3年。
 """
 
 
@@ -219,3 +225,23 @@ def test_the_askers_story_in_words_no_notice_uses_does_not_hide_the_answer(qujia
     assert a.status == "answered" and says(a, 2000) and says(a, 1000), a.answer
     other = qujiang.ask("衢江买游艇有补贴没？我看中一艘12万的，顺便把我名下那台老面包车报废掉")
     assert other.status == "not_found", other.answer
+
+
+def test_thresholds_listed_before_their_rewards_are_conditions(beiliu):
+    """"首次达到2000万元、5000万元、1亿元的零售企业，分别奖励…": each figure is a threshold (not a
+    benefit), so 6000万 meets this rule (not only the 餐饮 one's "500万元以上") and takes the 5000万元 tier."""
+    a = beiliu.ask("我们商场在北流，去年零售额第一次过了5000万，做到6000万，能拿多少奖励？")
+    assert a.status == "answered" and says(a, 10 * 10**4), a.answer
+    assert not says(a, 20 * 10**4) and not says(a, 6 * 10**4), a.answer
+    assert "对年零售额首次达到5000万元的零售企业" in a.answer, a.answer
+    first = "北流零售企业年零售额第一次到2000万奖多少？"
+    b = beiliu.ask(first)
+    more = beiliu.ask("到了1亿呢？", history=[{"role": "user", "content": first},
+                                          {"role": "assistant", "content": b.answer}])
+    assert says(more, 20 * 10**4) and not says(more, 5 * 10**4), more.answer
+
+
+def test_the_tier_the_asker_reaches_among_sibling_items(beiliu):
+    """满1年 and 满3年 are both met by 3年: the one at 3年 is asked about ("再加多少")."""
+    a = beiliu.ask("博士在北流连续干满3年再买房，购房补贴能再加多少？")
+    assert a.status == "answered" and says(a, 5 * 10**4), a.answer
