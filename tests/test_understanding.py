@@ -55,6 +55,9 @@ def test_series_and_version_in_force():
     ("湖州第五条讲了什么", "clause_lookup"),
     ("湖州家电补贴是2000元吧？", "yes_no"),
     ("我在莲都搞技改能补吗", "yes_no"),
+    # said as people say it: "怎么报", "要交哪些材料" (not a list), "哪天发的"
+    ("湖州科技奖补怎么报？要交哪些材料？", "how_to_apply"),
+    ("湖州那个消费补贴文件哪天发的？", "metadata"),
 ])
 def test_intent(question, intent):
     assert ask(question).intent == intent
@@ -138,3 +141,15 @@ def test_language_and_clause_refs():
     assert ask("湖州第十四条").clause_numbers == (14,)
     assert ask("有一条政策是什么").clause_numbers == ()
     assert ask("湖州（十四）讲什么").intent == "clause_lookup"
+
+
+def test_the_askers_story_is_told_apart_from_what_is_asked():
+    """"有补贴没" asks; "我看中一台12万的，顺便把老面包车报废掉" is the asker's situation."""
+    q = ask("湖州买油车有补贴没？我看中一台12万的，顺便把我名下那台老面包车报废掉")
+    assert "面包车" in q.story and "油车" not in q.story
+
+
+def test_a_rate_asked_per_one_is_not_the_askers_case():
+    """"一亩给多少" asks the rate; 600亩 is the asker's farm."""
+    q = ask("我在湖州种了600亩水稻，一亩给多少？")
+    assert [(c.value, c.unit) for c in q.conditions] == [(600, "亩")]
