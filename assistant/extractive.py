@@ -751,6 +751,8 @@ def _with_lead(first: str, tier: str) -> str:
     if base is None or own is None:  # (the first one's threshold in the tier's measure: not "成立5年内")
         return tier
     lead, said = first[:base.start], tier[:own.start]
+    if not said:  # the tier opens with its figure: "10万元至20万元（含）的，" after "…按裸车价格分档：裸车价格"
+        return lead + tier
     overlap = next((k for k in range(len(said), 1, -1) if lead.endswith(said[-k:])), 0)
     return lead[:len(lead) - overlap] + tier if overlap else tier
 
@@ -1075,9 +1077,11 @@ class ExtractiveAnswerer(Answerer):
             raw = [coverage(part, within[i] + s) + (CONTEXT_WEIGHT * coverage(context, s)
                                                     if context and not repeats[i] else 0.0)
                    for i, s in enumerate(sents)]
-            # (the asker's figure picks among sentences about the part asked: it makes none about it)
-            covs = [c + (CONDITION_BONUS * max(fits[i], echoes[i], 0) if c > 0 else 0.0) + BOUND_BONUS * bounded[i]
-                    for i, c in enumerate(raw)]
+            # (a condition met weighs as much as the sentence is about the question: it picks among
+            # sentences on it, not a sentence on another thing — 燃油乘用车 for a 新能源 asker; the
+            # figure the asker names counts whole)
+            covs = [c + CONDITION_BONUS * max(min(c, 1.0) * max(fits[i], 0), echoes[i] if c > 0 else 0)
+                    + BOUND_BONUS * bounded[i] for i, c in enumerate(raw)]
             if not covs:
                 continue
             top = _best_of(usable, covs, sents, asked_words)
@@ -1086,7 +1090,10 @@ class ExtractiveAnswerer(Answerer):
                     or [i for i in usable if fits[i] == 0 and figs[i] and ADD_ON.search(sents[top])
                         and covs[i] >= CONDITION_SIBLING_RATIO * covs[top]]  # …or the base it adds to
                 mine = [i for i in fitting if _same_item(hit.unit, starts[i], starts[top])]  # its own item's first
-                top = max(mine or fitting, key=lambda i: covs[i], default=top)
+                sibling = max(mine or fitting, key=lambda i: covs[i], default=top)
+                if sibling in mine and sibling > top:
+                    tier_of[sibling] = top  # "10万元至20万元（含）的，…" continues the band before it
+                top = sibling
             elif fits[top] > 0:  # …and of tiers the asker reaches, the highest (the same rule, as close)
                 tier, lower = _highest_tier(top, usable, sents, figs, conditions,  # (its item's, or as close)
                                             lambda i, t=top: _same_item(hit.unit, starts[i], starts[t])

@@ -64,7 +64,10 @@ BEILIU = """北流市人民政府办公室关于印发《北流市科技创新�
 第七条　博士研究生在本市首次购买商品住房的，按以下标准给予购房补贴：
 （一）在本市连续工作满1年的，给予15万元；
 （二）在本市连续工作满3年的，再增加5万元。
-第八条　本办法自2026年5月1日起施行，有效期3年。
+第八条　汽车消费补贴按以下规定执行：
+（一）个人在本市购买新能源乘用车的，按裸车价格分档给予补贴：裸车价格10万元（含）以下的，每辆补贴3000元；10万元至20万元（含）的，每辆补贴5000元；20万元以上的，每辆补贴8000元。
+（二）同期购买燃油乘用车且裸车价格在10万元以上的，每辆补贴2000元。
+第九条　本办法自2026年5月1日起施行，有效期3年。
 """
 
 
@@ -245,3 +248,14 @@ def test_the_tier_the_asker_reaches_among_sibling_items(beiliu):
     """满1年 and 满3年 are both met by 3年: the one at 3年 is asked about ("再加多少")."""
     a = beiliu.ask("博士在北流连续干满3年再买房，购房补贴能再加多少？")
     assert a.status == "answered" and says(a, 5 * 10**4), a.answer
+
+
+
+def test_a_band_that_opens_with_its_figure_reads_with_what_the_bands_measure():
+    """"10万元至20万元（含）的，每辆补贴5000元；" after "…购买新能源乘用车的，按裸车价格分档给予补贴：裸车
+    价格10万元（含）以下的，…": quoted with the words before the first band."""
+    from assistant.extractive import _with_lead
+
+    first = "个人在本市购买新能源乘用车的，按裸车价格分档给予补贴：裸车价格10万元（含）以下的，每辆补贴3000元；"
+    assert _with_lead(first, "10万元至20万元（含）的，每辆补贴5000元；") == \
+        "个人在本市购买新能源乘用车的，按裸车价格分档给予补贴：裸车价格10万元至20万元（含）的，每辆补贴5000元；"
