@@ -485,10 +485,15 @@ def _respectively(sentence: str, terms: tuple[str, ...], conditions: tuple[Amoun
         windows[-1] = windows[-1][:1]
         own[-1] = set(windows[-1]) - {x for other in windows[:-1] for x in other}
         hits[-1] = len(own[-1] & asked)
-    if not any(hits) and asked_text:  # 副高 for 副高级, 正高 for 正高级: the first two characters of one
-        heads = ["".join(win)[:2] for win in windows]
-        hits = [int(len("".join(win)) >= 3 and _cjk(h[0]) and h in asked_text and heads.count(h) == 1)
-                for win, h in zip(windows, heads)]
+    if not any(hits) and asked_text:  # one said whole ("三孩", cut 三|孩 in the question's terms), or by
+        # its first two characters (副高 for 副高级, 正高 for 正高级)
+        whole = ["".join(win) for win in windows]
+        said = [(w, "".join(ws[:len(win) + 1])) for w, win, ws in zip(whole, windows, words)]  # 三|孩 → 三孩
+        hits = [int(any(len(x) >= 2 and x.lower() in asked_text.lower() for x in pair)) for pair in said]
+        if not any(hits):
+            heads = [w[:2] for w in whole]
+            hits = [int(len(w) >= 3 and _cjk(h[0]) and h in asked_text and heads.count(h) == 1)
+                    for w, h in zip(whole, heads)]
     if not any(hits) and conditions:  # "80至89周岁、90至99周岁…" for an asker of 92岁: the range it falls in
         hits = [int(any(_fits_measure(a.unit, c) and (a.high is not None or a.bound) and _meets(c.value, a)
                         for a in _amounts(i) for c in conditions)) for i in items]
@@ -1525,9 +1530,12 @@ class ExtractiveAnswerer(Answerer):
         if not catalog.texts:
             return []
         out = []
+        asked = query.own_text or query.question
         for w in query.words:
             if any(catalog.mentions(v, scope) for v in variants(w)) or not catalog.mentions(w):
                 continue  # 技改 in scope as 技术改造 is in scope
+            if any(w in k and k in asked and any(catalog.mentions(v, scope) for v in variants(k)) for k in SYNONYMS):
+                continue  # 家庭 of 家庭农场 (cut 家庭|农场), which scope says as 农业经营主体
             parts = [p for p in tokenize(w, hmm=False) if p != w and len(p) >= 2 and catalog.mentions(p, scope)]
             # 外贸企业 = 外贸 + 企业, used together in scope: a way of saying it
             if not _covers(w, parts) or not catalog.together(w, parts, scope):

@@ -108,6 +108,9 @@ ASKS_UNITS = [
 ]
 CONTRAST = re.compile(r"^(那|那么|那要是|换成|如果是|要是)|呢[？?。！!]*$")
 HALF = re.compile(r"一半|半数")
+# How many children a family has, as notices count them: "三个娃", "两个孩子" → 三孩, 二孩.
+CHILDREN = re.compile(r"([2-4二两三四])个(?:娃|孩子|小孩|宝宝)")
+CHILD_ORDINAL = {"2": "二", "二": "二", "两": "二", "3": "三", "三": "三", "4": "四", "四": "四"}
 PER_WORD = re.compile(r"^每[\u4e00-\u9fff]?$")  # 每辆, 每件, 每人: the per-unit of the figure asked, not a topic
 NOUN_FLAGS = ("n", "l")  # jieba's tags for nouns (n, ns, nt, nz…) and set phrases (not verbal nouns: 免费)
 SUB_QUESTION = re.compile(r"[？?；;。！!]|，(?=[^，]*(?:多少|几|哪些|什么))")
@@ -395,6 +398,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     aliases = catalog.all_aliases()
     notices = list(catalog.notices.values())
     normalised = HALF.sub("50%", normalize_numerals(question))  # "超过价格的一半吗" compares with 50%
+    normalised = CHILDREN.sub(lambda m: CHILD_ORDINAL[m.group(1)] + "孩", normalised)  # 三个娃 → 三孩
     doc_ids, regions = catalog.named_in(question)
     places = unknown_places(question, aliases)
     compounds = tuple(c for c in (_compound(question, p, catalog) for p in places) if c)

@@ -67,7 +67,8 @@ BEILIU = """北流市人民政府办公室关于印发《北流市科技创新�
 第八条　汽车消费补贴按以下规定执行：
 （一）个人在本市购买新能源乘用车的，按裸车价格分档给予补贴：裸车价格10万元（含）以下的，每辆补贴3000元；10万元至20万元（含）的，每辆补贴5000元；20万元以上的，每辆补贴8000元。
 （二）同期购买燃油乘用车且裸车价格在10万元以上的，每辆补贴2000元。
-第九条　本办法自2026年5月1日起施行，有效期3年。
+第九条　家庭在本市购买新建商品住房的，按购房合同价款的1%给予购房补贴，最高2万元；二孩、三孩家庭购买的，补贴比例分别提高至1.5%、2%，最高分别不超过3万元、4万元。
+第十条　本办法自2026年5月1日起施行，有效期3年。
 """
 
 
@@ -259,3 +260,10 @@ def test_a_band_that_opens_with_its_figure_reads_with_what_the_bands_measure():
     first = "个人在本市购买新能源乘用车的，按裸车价格分档给予补贴：裸车价格10万元（含）以下的，每辆补贴3000元；"
     assert _with_lead(first, "10万元至20万元（含）的，每辆补贴5000元；") == \
         "个人在本市购买新能源乘用车的，按裸车价格分档给予补贴：裸车价格10万元至20万元（含）的，每辆补贴5000元；"
+
+
+def test_children_counted_as_the_notice_counts_them(beiliu):
+    """"三个娃" is a 三孩 family: the second figure of each 分别-list, said by the item's own words."""
+    a = beiliu.ask("我们家三个娃，想在北流买套新房，总价80万左右，购房补贴能拿多少？")
+    assert a.status == "answered" and says(a, 2, unit="%") and says(a, 4 * 10**4), a.answer
+    assert not says(a, 1.5, unit="%") and not says(a, 3 * 10**4), a.answer
