@@ -110,6 +110,7 @@ CONTRAST = re.compile(r"^(那|那么|那要是|换成|如果是|要是)|呢[？?
 HALF = re.compile(r"一半|半数")
 # How many children a family has, as notices count them: "三个娃", "两个孩子" → 三孩, 二孩.
 CHILDREN = re.compile(r"([2-4二两三四])个(?:娃|孩子|小孩|宝宝)")
+PEOPLE = re.compile(r"(\d+)个人(?!创业者|所得|消费者|账户|名下|信息)")
 CHILD_ORDINAL = {"2": "二", "二": "二", "两": "二", "3": "三", "三": "三", "4": "四", "四": "四"}
 PER_WORD = re.compile(r"^每[\u4e00-\u9fff]?$")  # 每辆, 每件, 每人: the per-unit of the figure asked, not a topic
 NOUN_FLAGS = ("n", "l")  # jieba's tags for nouns (n, ns, nt, nz…) and set phrases (not verbal nouns: 免费)
@@ -399,6 +400,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     notices = list(catalog.notices.values())
     normalised = HALF.sub("50%", normalize_numerals(question))  # "超过价格的一半吗" compares with 50%
     normalised = CHILDREN.sub(lambda m: CHILD_ORDINAL[m.group(1)] + "孩", normalised)  # 三个娃 → 三孩
+    normalised = PEOPLE.sub(r"\1人", normalised)  # "招了6个人": 6人, not the word 个人 (an individual)
     doc_ids, regions = catalog.named_in(question)
     places = unknown_places(question, aliases)
     compounds = tuple(c for c in (_compound(question, p, catalog) for p in places) if c)

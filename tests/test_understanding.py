@@ -153,3 +153,9 @@ def test_a_rate_asked_per_one_is_not_the_askers_case():
     """"一亩给多少" asks the rate; 600亩 is the asker's farm."""
     q = ask("我在湖州种了600亩水稻，一亩给多少？")
     assert [(c.value, c.unit) for c in q.conditions] == [(600, "亩")]
+
+
+def test_people_counted_are_people_not_the_word_for_an_individual():
+    """"招了6个人": 6人 (a condition in people), not the topic word 个人."""
+    q = ask("我在湖州新办了个家庭农场，吸纳了6个人就业，最多能拿多少？")
+    assert [(c.value, c.unit) for c in q.conditions] == [(6, "人")] and "个人" not in q.topic
