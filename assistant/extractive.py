@@ -595,6 +595,8 @@ def _named_list(sentence: str, before: int, n: int) -> tuple[int, int] | None:
         part = sentence[part_start:end]
         if part.count("、") == n - 1:
             return part_start, end
+        if part.count("、") > n - 1:  # "银饰、刺绣、蜡染等文创产品获得国家级、省级…金奖的，分别":
+            return part_start + part.rindex("、".join(part.split("、")[-n:])), end  # the n nearest
         if stop >= cut or cut < 0:
             return None
         end = cut
@@ -779,9 +781,10 @@ def _highest_tier(top: int, candidates, sents: list[str], figs: list[bool],
         if reach[top] is None:
             continue
         higher = [i for i in candidates if reach[i] is not None and reach[i] > reach[top] and figs[i] and same_item(i)]
-        if higher:
-            best = max(higher, key=lambda i: reach[i])
-            return best, {i for i in candidates if reach[i] is not None and reach[i] < reach[best] and same_item(i)}
+        best = max(higher, key=lambda i: reach[i], default=top)
+        lower = {i for i in candidates if reach[i] is not None and reach[i] < reach[best] and same_item(i)}
+        if higher or lower:  # (the asker's tier may be the closest already: the lower ones are still passed)
+            return best, lower
     return top, set()
 
 

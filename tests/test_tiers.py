@@ -68,7 +68,9 @@ BEILIU = """北流市人民政府办公室关于印发《北流市科技创新�
 （一）个人在本市购买新能源乘用车的，按裸车价格分档给予补贴：裸车价格10万元（含）以下的，每辆补贴3000元；10万元至20万元（含）的，每辆补贴5000元；20万元以上的，每辆补贴8000元。
 （二）同期购买燃油乘用车且裸车价格在10万元以上的，每辆补贴2000元。
 第九条　家庭在本市购买新建商品住房的，按购房合同价款的1%给予购房补贴，最高2万元；二孩、三孩家庭购买的，补贴比例分别提高至1.5%、2%，最高分别不超过3万元、4万元。
-第十条　本办法自2026年5月1日起施行，有效期3年。
+第十条　对在景区开展驻场演艺的演艺团体，年演出场次达到150场以上的，给予20万元奖励。年演出场次达到300场以上的，给予40万元奖励。
+第十一条　银饰、刺绣、蜡染等文创产品获得国家级、省级旅游商品大赛金奖的，分别奖励5万元、2万元。
+第十二条　本办法自2026年5月1日起施行，有效期3年。
 """
 
 
@@ -267,3 +269,16 @@ def test_children_counted_as_the_notice_counts_them(beiliu):
     a = beiliu.ask("我们家三个娃，想在北流买套新房，总价80万左右，购房补贴能拿多少？")
     assert a.status == "answered" and says(a, 2, unit="%") and says(a, 4 * 10**4), a.answer
     assert not says(a, 1.5, unit="%") and not says(a, 3 * 10**4), a.answer
+
+
+def test_a_lower_tier_is_passed_when_the_askers_is_the_closest(beiliu):
+    """320场 reaches 150场 and 300场; the 300场 sentence answers, and the 150场 one is not said beside it."""
+    a = beiliu.ask("我们演艺团体在北流景区一年演了320场，奖多少？")
+    assert a.status == "answered" and says(a, 40 * 10**4) and not says(a, 20 * 10**4), a.answer
+
+
+def test_the_things_a_respective_list_pairs_are_the_nearest(beiliu):
+    """"银饰、刺绣、蜡染等文创产品获得国家级、省级…金奖的，分别奖励5万元、2万元": two figures pair with the
+    two levels nearest 分别, not with the three products."""
+    a = beiliu.ask("我们的刺绣在北流拿了省级旅游商品大赛金奖，奖多少？")
+    assert a.status == "answered" and says(a, 2 * 10**4) and not says(a, 5 * 10**4), a.answer
