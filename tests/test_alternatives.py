@@ -8,13 +8,9 @@ the reply stated figures that are not the asker's.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
-
 import pytest
 
-from assistant.numbers import contains_amount, extract_amounts
-from assistant.types import Amount
+from tests.written_notices import assistant_over, says
 
 NOTICE = """临安区支持青年就业创业若干措施
 
@@ -70,20 +66,8 @@ TABLE_NOTICE = """# 富阳区支持托育服务发展若干措施
 
 @pytest.fixture(scope="module")
 def linan(settings, tmp_path_factory):
-    from assistant import Assistant
-
-    corpus = tmp_path_factory.mktemp("linan-corpus")
-    (corpus / "linan-qingnian-2026.txt").write_text(NOTICE, encoding="utf-8")
-    (corpus / "fuyang-tuoyu-2026.md").write_text(TABLE_NOTICE, encoding="utf-8")
-    a = Assistant(replace(settings, corpus_dir=corpus, data_dir=tmp_path_factory.mktemp("linan-data"),
-                          fixed_today=date(2026, 11, 22)))
-    a.ingest(progress=False)
-    return a
-
-
-def says(answer, value: float, unit: str = "元") -> bool:
-    """Whether the answer states this figure, compared as a value (1.5万元 = 15000元)."""
-    return contains_amount(Amount(value=value, unit=unit), extract_amounts(answer.answer))
+    return assistant_over(settings, tmp_path_factory, "linan",
+                          {"linan-qingnian-2026.txt": NOTICE, "fuyang-tuoyu-2026.md": TABLE_NOTICE})
 
 
 @pytest.mark.parametrize("question, given, siblings", [

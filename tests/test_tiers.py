@@ -10,13 +10,9 @@ answered from its neighbour.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
-
 import pytest
 
-from assistant.numbers import contains_amount, extract_amounts
-from assistant.types import Amount
+from tests.written_notices import assistant_over, says
 
 NOTICE = """衢州市衢江区人民政府办公室关于印发《衢江区促进农业增效和企业发展若干政策》的通知
 
@@ -76,25 +72,13 @@ BEILIU = """北流市人民政府办公室关于印发《北流市科技创新�
 
 @pytest.fixture(scope="module")
 def qujiang(settings, tmp_path_factory):
-    from assistant import Assistant
-
-    corpus = tmp_path_factory.mktemp("qujiang-corpus")
-    (corpus / "qujiang-nongye-2026.txt").write_text(NOTICE, encoding="utf-8")
-    (corpus / "beiliu-keji-2026.txt").write_text(BEILIU, encoding="utf-8")
-    a = Assistant(replace(settings, corpus_dir=corpus, data_dir=tmp_path_factory.mktemp("qujiang-data"),
-                          fixed_today=date(2026, 11, 22)))
-    a.ingest(progress=False)
-    return a
+    return assistant_over(settings, tmp_path_factory, "qujiang",
+                          {"qujiang-nongye-2026.txt": NOTICE, "beiliu-keji-2026.txt": BEILIU})
 
 
 @pytest.fixture(scope="module")
 def beiliu(qujiang):
     return qujiang  # the same corpus: both notices
-
-
-def says(answer, value: float, unit: str = "元") -> bool:
-    """Whether the answer states this figure, compared as a value (1.5万元 = 15000元)."""
-    return contains_amount(Amount(value=value, unit=unit), extract_amounts(answer.answer))
 
 
 def test_tiers_written_as_sentences_give_the_highest_the_asker_reaches(qujiang):
