@@ -187,7 +187,8 @@ def _is_condition(sentence: str, a: Amount) -> bool:
 REACHES = re.compile(r"达到|突破|超过|满")
 
 
-def _conditions(sentence: str) -> list[Amount]:
+@lru_cache(maxsize=8192)  # every sentence of every hit, for each condition check and tier
+def _conditions(sentence: str) -> tuple[Amount, ...]:
     """The figures that state who qualifies, with the thresholds of a list read as such: in "年零售额首次
     达到2000万元、5000万元、1亿元的零售企业" each is a lower bound (the tier is picked elsewhere)."""
     out = []
@@ -201,7 +202,7 @@ def _conditions(sentence: str) -> list[Amount]:
             if REACHES.search(before) and not BENEFIT_BEFORE.search(before) and "的" in after \
                     and not BENEFIT_BEFORE.search(after.split("的", 1)[0]):
                 out.append(replace(a, bound="min"))
-    return out
+    return tuple(out)
 
 
 def condition_fit(sentence: str, conditions: tuple[Amount, ...]) -> int:
@@ -313,7 +314,7 @@ def _element(sentence: str, asked: str, terms: tuple[str, ...]) -> str:
     return sentence
 
 
-BOUND_SUFFIX = re.compile(r"(?:及以上|以上|以下|以内)$")
+SHARED_BOUND = re.compile(r"(?:及以上|以上|以下|以内)$")  # "…、30周岁以下": said once for the run
 ALTERNATIVE_SPLIT = re.compile(r"(?<=[，；：、])")
 # The thing an alternative is about, before what it gets: "全日制本科" in "全日制本科每人每月800元",
 # "大型企业" in "大型企业按…30%返还", "住宿券" in "住宿券满300元减100元", "高级工" in "高级工（三级）2000元".
@@ -536,8 +537,8 @@ def _kth_of_runs(text: str, at: int, n: int, k: int) -> str:
         if len(run) != n:
             break
         kept = run[k].text
-        shared = BOUND_SUFFIX.search(run[-1].text)
-        if shared and not BOUND_SUFFIX.search(kept):
+        shared = SHARED_BOUND.search(run[-1].text)
+        if shared and not SHARED_BOUND.search(kept):
             kept += shared.group()
         out += [text[pos:at], text[at + 2:run[0].start], kept]
         pos = run[-1].end
