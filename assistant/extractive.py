@@ -190,7 +190,8 @@ REACHES = re.compile(r"达到|突破|超过|满")
 @lru_cache(maxsize=8192)  # every sentence of every hit, for each condition check and tier
 def _conditions(sentence: str) -> tuple[Amount, ...]:
     """The figures that state who qualifies, with the thresholds of a list read as such: in "年零售额首次
-    达到2000万元、5000万元、1亿元的零售企业" each is a lower bound (the tier is picked elsewhere)."""
+    达到2000万元、5000万元、1亿元的零售企业" each is a lower bound (the tier is picked elsewhere); a figure
+    that names the case ("住宿1晚的旅行社") is met up to it, not past it."""
     out = []
     for a in _amounts(sentence):
         if _is_condition(sentence, a):
@@ -202,6 +203,8 @@ def _conditions(sentence: str) -> tuple[Amount, ...]:
             if REACHES.search(before) and not BENEFIT_BEFORE.search(before) and "的" in after \
                     and not BENEFIT_BEFORE.search(after.split("的", 1)[0]):
                 out.append(replace(a, bound="min"))
+            elif after.startswith("的") and a.unit and not BENEFIT_BEFORE.search(before):
+                out.append(replace(a, bound="max"))  # "住宿1晚的旅行社": that many (2晚 is another case)
     return tuple(out)
 
 
@@ -754,8 +757,8 @@ def _with_lead(first: str, tier: str) -> str:
     words before their thresholds (达到, 面积在); otherwise the tier alone."""
     if not TIER_OPENS.match(tier):
         return tier
-    own = next((a for a in _amounts(tier) if _is_condition(tier, a)), None)
-    base = own and next((a for a in _amounts(first) if a.unit == own.unit and _is_condition(first, a)), None)
+    own = next(iter(_conditions(tier)), None)
+    base = own and next((a for a in _conditions(first) if a.unit == own.unit), None)
     if base is None or own is None:  # (the first one's threshold in the tier's measure: not "成立5年内")
         return tier
     lead, said = first[:base.start], tier[:own.start]
@@ -1042,7 +1045,6 @@ class ExtractiveAnswerer(Answerer):
         focus = [t for part in parts for t in part]
         keep: set[int] = set()
         passed: set[int] = set()  # lower tiers than the asker's
-        tier_of: dict[int, int] = {}  # the asker's tier → the first tier, which says what is measured
         best_cov = 0.0
         answered_with_figure = True
         # every sentence is read with the unit's heading, the topic it belongs to:
@@ -1100,15 +1102,11 @@ class ExtractiveAnswerer(Answerer):
                         and covs[i] >= CONDITION_SIBLING_RATIO * covs[top]]  # …or the base it adds to
                 mine = [i for i in fitting if _same_item(hit.unit, starts[i], starts[top])]  # its own item's first
                 sibling = max(mine or fitting, key=lambda i: covs[i], default=top)
-                if sibling in mine and sibling > top:
-                    tier_of[sibling] = top  # "10万元至20万元（含）的，…" continues the band before it
                 top = sibling
             elif fits[top] > 0:  # …and of tiers the asker reaches, the highest (the same rule, as close)
                 tier, lower = _highest_tier(top, usable, sents, figs, conditions,  # (its item's, or as close)
                                             lambda i, t=top: _same_item(hit.unit, starts[i], starts[t])
                                             or covs[i] >= CLOSE_SECOND_RATIO * covs[t])
-                if tier != top:
-                    tier_of[tier] = top
                 best_cov, top, passed = max(best_cov, covs[top]), tier, passed | lower
             best_cov = max(best_cov, covs[top])
             if figure and not ((figs[top] and n > 0) or near(top, part, figs, units)):
@@ -1153,8 +1151,13 @@ class ExtractiveAnswerer(Answerer):
             + RANK_WEIGHT / rank
         gives_figure = answered_with_figure and any(figs[i] or (leads[i] is not None and figs[leads[i]])
                                                     for i in chosen)
-        quoted = [_with_lead(sents[tier_of[i]], sents[i]) if i in tier_of and tier_of[i] not in chosen else sents[i]
-                  for i in chosen]
+        # a tier quoted without the sentence it continues ("住宿2晚以上的，…", "10万元至20万元（含）的，…")
+        # says what it measures in that sentence's words
+        opened = {i: next((j for j in range(i - 1, -1, -1) if not TIER_OPENS.match(sents[j])), None)
+                  for i in chosen if i and TIER_OPENS.match(sents[i])}
+        quoted = [_with_lead(sents[j], sents[i]) if j is not None and j not in chosen
+                  and _same_item(hit.unit, starts[j], starts[i]) else sents[i]
+                  for i, j in ((i, opened.get(i)) for i in chosen)]
         return _Choice(hit, score, unit_cov, quoted, gives_figure, [starts[i] for i in chosen])
 
     # -- plans ------------------------------------------------------------------------------------------

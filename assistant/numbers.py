@@ -40,11 +40,11 @@ MULTIPLIERS = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "十万": 1e5,
 # base units, and the other ways a unit is written (longest spelling wins when matching)
 BASE_UNITS = ("元 美元 % 个百分点 亩 平方米 平方公里 公里 米 吨 公斤 千瓦时 千瓦 方 人次 人 家次 家 "
               "列 工作日 个月 个 次 项 场次 场 批次 辆 件 标箱 张 所 座 条 户 台 套 根 类 名 笔 间 岁 倍 "
-              "年 月 日 天").split()
+              "年 月 日 天 晚").split()
 UNITS = {**{u: u for u in BASE_UNITS}, "块钱": "元", "块": "元", "百分点": "个百分点", "个工作日": "工作日",
          "㎡": "平方米", "平米": "平方米", "周岁": "岁"}
 # a lone Chinese digit (一, 两, 三…) is an amount only before these: 一体化, 两家, 一次性 are words
-LONE_DIGIT_UNITS = {"元", "块钱", "美元", "%", "亩", "吨", "公斤", "平方米"}  # not 最后一公里
+LONE_DIGIT_UNITS = {"元", "块钱", "美元", "%", "亩", "吨", "公斤", "平方米", "晚"}  # not 最后一公里
 # Chinese numerals before these are references, not amounts: 十四条, 三月
 NOT_AFTER_CHINESE = {"条", "月"}
 

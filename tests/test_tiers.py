@@ -66,7 +66,8 @@ BEILIU = """北流市人民政府办公室关于印发《北流市科技创新�
 第九条　家庭在本市购买新建商品住房的，按购房合同价款的1%给予购房补贴，最高2万元；二孩、三孩家庭购买的，补贴比例分别提高至1.5%、2%，最高分别不超过3万元、4万元。
 第十条　对在景区开展驻场演艺的演艺团体，年演出场次达到150场以上的，给予20万元奖励。年演出场次达到300场以上的，给予40万元奖励。
 第十一条　银饰、刺绣、蜡染等文创产品获得国家级、省级旅游商品大赛金奖的，分别奖励5万元、2万元。
-第十二条　本办法自2026年5月1日起施行，有效期3年。
+第十二条　对组织县外游客来本市旅游并在市内住宿1晚的旅行社，按每人次15元给予奖励。住宿2晚以上的，按每人次30元给予奖励。
+第十三条　本办法自2026年5月1日起施行，有效期3年。
 """
 
 
@@ -266,3 +267,11 @@ def test_the_things_a_respective_list_pairs_are_the_nearest(beiliu):
     two levels nearest 分别, not with the three products."""
     a = beiliu.ask("我们的刺绣在北流拿了省级旅游商品大赛金奖，奖多少？")
     assert a.status == "answered" and says(a, 2 * 10**4) and not says(a, 5 * 10**4), a.answer
+
+
+def test_a_case_named_by_its_figure_is_that_many(beiliu):
+    """"住宿1晚的旅行社" is a one-night case: two nights are "住宿2晚以上的" (晚 counts nights), quoted with
+    what the case is about."""
+    a = beiliu.ask("我们旅行社组了个外地团来北流，在市里住了两晚，一个人奖多少？")
+    assert a.status == "answered" and says(a, 30) and not says(a, 15), a.answer
+    assert "住宿2晚以上的" in a.answer and "旅游" in a.answer, a.answer
