@@ -854,6 +854,11 @@ def _same_item(unit: Unit, a: int, b: int) -> bool:
     return (x.start <= y.start and y.end <= x.end) or (y.start <= x.start and x.end <= y.end)
 
 
+def _in_notices(catalog: Catalog, term: str, doc_ids=None) -> bool:
+    """Whether these notices (all by default) use the term, as it is or as one of its synonyms."""
+    return any(catalog.mentions(v, doc_ids) for v in variants(term))
+
+
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
 
@@ -1539,9 +1544,9 @@ class ExtractiveAnswerer(Answerer):
         out = []
         asked = query.own_text or query.question
         for w in query.words:
-            if any(catalog.mentions(v, scope) for v in variants(w)) or not catalog.mentions(w):
+            if _in_notices(catalog, w, scope) or not catalog.mentions(w):
                 continue  # 技改 in scope as 技术改造 is in scope
-            if any(w in k and k in asked and any(catalog.mentions(v, scope) for v in variants(k)) for k in SYNONYMS):
+            if any(w in k and k in asked and _in_notices(catalog, k, scope) for k in SYNONYMS):
                 continue  # 家庭 of 家庭农场 (cut 家庭|农场), which scope says as 农业经营主体
             parts = [p for p in tokenize(w, hmm=False) if p != w and len(p) >= 2 and catalog.mentions(p, scope)]
             # 外贸企业 = 外贸 + 企业, used together in scope: a way of saying it
@@ -1573,7 +1578,7 @@ class ExtractiveAnswerer(Answerer):
         for or against a unit: judged without them, the best unit covers the question and names a thing
         it asks about. (Words of what is asked always count: "公积金贷款利率是多少" is not about 贷款.)"""
         terms = list(query.topic) or list(query.context)
-        known = [t for t in terms if t not in query.story or any(catalog.mentions(v) for v in variants(t))]
+        known = [t for t in terms if t not in query.story or _in_notices(catalog, t)]
         if not known or len(known) == len(terms):
             return False
         text = f"{best.unit.heading}{best.unit.text}"

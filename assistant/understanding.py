@@ -83,6 +83,7 @@ ASKS_TOTAL = re.compile(r"加起来|加在一起|合起来|累计(?:多少|最�
                         r"|重复(?:享受|申请|拿|领)|一起(?:享受|拿|领)")
 ASKS_WHERE = re.compile(r"哪里|哪儿|什么地方|在哪|去哪|哪个(?:网站|平台|窗口|APP|app|系统)|什么(?:平台|渠道|系统)|网上|线上")
 # "多少" with no measure word after it: an amount ("最高多少"), not a duration or a count ("多少年", "多少人")
+AMOUNT_UNITS = ("元", "美元", "%")  # what a bare 多少 asks for
 BARE_HOW_MUCH = re.compile(r"多少(?![年天亩平个家项人条所座类张台件辆次套批场名户倍]|个月|钱)")
 ASKS_HOW_MUCH = re.compile(r"多少|几[万千百个家项人条所座类张]?|标准|比例|额度|金额")
 ASKS_CLAUSE = re.compile(r"讲了?什么|说了?什么|写了?什么|内容|是什么|讲的啥|说的啥|原文|全文|怎么规定|如何规定|规定了?(?:什么|啥|哪些)"
@@ -290,7 +291,7 @@ def _asked_units(piece: str) -> tuple[str, ...]:
     """The kinds of figure one sub-question asks for: a rate, a duration, an area; an amount for a bare
     多少 ("最高多少"); () when it does not say."""
     units = tuple(u for pattern, kinds in ASKS_UNITS if pattern.search(piece) for u in kinds)
-    return units or (("元", "美元", "%") if BARE_HOW_MUCH.search(piece) else ())
+    return units or (AMOUNT_UNITS if BARE_HOW_MUCH.search(piece) else ())
 
 
 def _district_elsewhere(question: str, notices: list[Notice], doc_ids, places) -> tuple[str, ...]:
@@ -478,10 +479,9 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     if units and money:
         units += ("元", "美元")
     elif not units and money:
-        units = ("元", "美元", "%")
-    if units and any(BARE_HOW_MUCH.search(p) and not any(pattern.search(p) for pattern, _ in ASKS_UNITS)
-                     for p in SUB_QUESTION.split(question)):  # "最高多少，能贷几年": an amount besides the years
-        units += tuple(u for u in ("元", "美元", "%") if u not in units)
+        units = AMOUNT_UNITS
+    if units and any(_asked_units(p) == AMOUNT_UNITS for p in SUB_QUESTION.split(question)):
+        units += tuple(u for u in AMOUNT_UNITS if u not in units)  # "最高多少，能贷几年": an amount besides the years
     pool = doc_ids or tuple(catalog.notices)
     years = _version_years(question, catalog.today.year, any(catalog.has_versions(d) for d in pool))
     if not years and follow and state.version_year is not None:
