@@ -17,9 +17,6 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-import jieba
-from jieba.analyse import default_tfidf
-
 from .answering import Answerer
 from .catalog import Catalog
 from .keywords import SYNONYMS, _cjk, mentions, tokenize, variants
@@ -27,6 +24,7 @@ from .notes import NEXT_STEP
 from .metadata import caps_several, headed_by_period
 from .numbers import contains_amount, extract_amounts
 from .parsing import CN_NUMERAL, clause_number
+from .segmenter import idf, jieba
 from .settings import Settings
 from .types import RESTART_BASE, Amount, Answer, Citation, Hit, Item, Message, Note, Notice, Query, Unit
 
@@ -79,7 +77,7 @@ def term_weight(term: str) -> float:
     """Inverse document frequency from jieba's general-language table: rare words weigh more."""
     if IDENTIFIER.match(term):
         return IDENTIFIER_WEIGHT
-    return default_tfidf.idf_freq.get(term, UNKNOWN_WORD_WEIGHT)
+    return idf().get(term, UNKNOWN_WORD_WEIGHT)
 
 
 @lru_cache(maxsize=8192)  # called on every sentence of every hit; the corpus's sentences repeat
@@ -119,7 +117,7 @@ def _groups(terms: tuple[str, ...]) -> tuple[tuple[tuple[str, float, tuple[str, 
             continue
         pieces = tuple(o for o in terms if o != t and o in t)
         weight = term_weight(t)
-        if t not in default_tfidf.idf_freq and pieces:  # 中欧班列: a compound the table lacks weighs as its parts
+        if t not in idf() and pieces:  # 中欧班列: a compound the table lacks weighs as its parts
             weight = max(weight, *(term_weight(p) for p in pieces))
         out.append((t, weight, pieces))
     return tuple(out), sum(w for _, w, _ in out)
@@ -356,7 +354,8 @@ def _alternatives(sentence: str, asked: str, terms: tuple[str, ...], several: bo
                 and _same_frame(frames[j - 1], frames[j]):
             j += 1
         if j - i >= 2:
-            keep = _named_alternatives(subjects[i:j], asked, named, strongest=not several, texts=parts[i:j])
+            keep = _named_alternatives(subjects[i:j], asked, named, strongest=not several, texts=parts[i:j],
+                                       around="".join(parts[:i]))
             if keep is not None and not (several and len(keep) > 1):
                 chosen = [parts[i + k] for k in keep]
                 if j == len(parts) and chosen[-1][-1:] in "，；、":
@@ -395,7 +394,7 @@ def _cases_joined(parts: list[str]) -> list[str]:
     out: list[str] = []
     for p in parts:
         if out and out[-1].endswith(("的，", "的,")) and CASE_ALTERNATIVE.match(out[-1]) and _amounts(p) \
-                and not p.endswith(("的，", "的,")):
+                and not p.endswith(("的，", "的,", "、")):  # "…的，按博士…1500元、硕士…": a run of its own
             out[-1] += p
         else:
             out.append(p)
@@ -419,17 +418,18 @@ def _outside_brackets(pieces: list[str]) -> list[str]:
 
 
 def _named_alternatives(subjects: list[str], asked: str, named: set[str], strongest: bool = True,
-                        texts: list[str] = ()) -> list[int] | None:
+                        texts: list[str] = (), around: str = "") -> list[int] | None:
     """The indexes of the alternatives the question names, or None to keep them all. Each is told
     apart by its own words (those not all share: 本科 | 硕士研究生, 大型 | 中小微), else by what is left
     of it without the start and end all share (A类人才 | B类人才 → A | B; 中级工 | 高级工 → 中 | 高).
     One with nothing of its own (失能老年人 beside 半失能老年人) is the one meant when the question says
     what they share and nothing of the others'. A word every alternative's text says (创业 of 个人创业者
-    beside "…小微企业可申请最高300万元创业担保贷款") tells none apart."""
+    beside "…小微企业可申请最高300万元创业担保贷款") tells none apart, and nor does one the sentence says
+    before them, of them all (毕业 of 本科毕业生 in "…高校毕业生…，按博士研究生…、硕士研究生…、本科毕业生…")."""
     asked = asked.lower()
     words = [set(tokenize(s, hmm=False)) for s in subjects]
     shared = set.intersection(*words) | (set.intersection(*(set(tokenize(t, hmm=False)) for t in texts))
-                                         if texts else set())
+                                         if texts else set()) | set(tokenize(around, hmm=False))
     lo = len(os.path.commonprefix(subjects))
     hi = len(os.path.commonprefix([s[::-1] for s in subjects]))
     rest = [s[lo:len(s) - hi] if len(s) > lo + hi else "" for s in subjects]
@@ -443,7 +443,8 @@ def _named_alternatives(subjects: list[str], asked: str, named: set[str], strong
             for w, r in zip(words, rest)]
     scores = [sum(term_weight(x) for x in own if x != r)
               + (IDENTIFIER_WEIGHT if r and r.lower() in asked else 0.0)
-              + sum(term_weight(n) for n in named if len(n) >= 2 and n in r and not any(n in x for x in w - shared))
+              + sum(term_weight(n) for n in named if len(n) >= 2 and n in r and n not in shared
+                    and not any(n in x for x in w - shared))
               for own, w, r in zip(said, words, rest)]
     top = max(scores)
     hits = [k for k, v in enumerate(scores) if v > 0 and (v >= top - 1e-9 or not strongest)]
@@ -974,7 +975,7 @@ class ExtractiveAnswerer(Answerer):
             return self._clause(explicit, hits, catalog, query)
         choices = self._rank(query, hits)
         best = choices[0]
-        older = self._older(query, hits, best)
+        older = self._older(query, hits, choices)
         if older is not None:  # only an older version of the series has it: answered from that one, said so
             return self._compose([older], hits, catalog, query=query)
         if query.asks_total and not explicit:  # the cap on them all names none of them: it answers first
@@ -1004,9 +1005,10 @@ class ExtractiveAnswerer(Answerer):
         start = hit.unit.text.find(sentence)
         return _Choice(hit, best.score, best.unit_coverage, [sentence], bool(_amounts(sentence)), [max(start, 0)])
 
-    def _older(self, query: Query, hits: list[Hit], best: _Choice) -> _Choice | None:
+    def _older(self, query: Query, hits: list[Hit], choices: list[_Choice]) -> _Choice | None:
         """The unit of an older version that covers the question clearly better than anything in the
-        version in force (a topic the new version dropped), if there is one."""
+        version in force (a topic the new version dropped), if there is one: than any unit ranked about
+        as high as the first, which need not be the one that covers the question best."""
         old = [h for h in hits if h.superseded]
         if not old or query.intent not in ("figure", "yes_no", "about"):
             return None
@@ -1016,7 +1018,8 @@ class ExtractiveAnswerer(Answerer):
         names = _names(query)
         if names:
             top.unit_coverage = max(top.unit_coverage, coverage(names, f"{top.unit.heading}{top.unit.text}", partial=False))
-        if top.unit_coverage >= max(NOT_FOUND_BELOW, best.unit_coverage + OLDER_VERSION_MARGIN) \
+        covered = max(c.unit_coverage for c in choices if c.score >= CLOSE_SECOND_RATIO * choices[0].score)
+        if top.unit_coverage >= max(NOT_FOUND_BELOW, covered + OLDER_VERSION_MARGIN) \
                 and (top.has_figure or not query.wants_figure):
             return top
         return None
@@ -1543,8 +1546,12 @@ class ExtractiveAnswerer(Answerer):
             return []
         out = []
         asked = query.own_text or query.question
+        # the asker's story ("营业执照办下来一年多了，一次性创业补贴能领多少") is no topic when what is asked
+        # has one the scope uses
+        story = set(query.story) if any(_in_notices(catalog, t, scope) for t in query.topic
+                                        if t not in query.story) else set()
         for w in query.words:
-            if _in_notices(catalog, w, scope) or not catalog.mentions(w):
+            if w in story or _in_notices(catalog, w, scope) or not catalog.mentions(w):
                 continue  # 技改 in scope as 技术改造 is in scope
             if any(w in k and k in asked and _in_notices(catalog, k, scope) for k in SYNONYMS):
                 continue  # 家庭 of 家庭农场 (cut 家庭|农场), which scope says as 农业经营主体
@@ -1583,6 +1590,8 @@ class ExtractiveAnswerer(Answerer):
             return False
         text = f"{best.unit.heading}{best.unit.text}"
         names = [w for w in query.words if w in known and w not in query.story]  # the things asked about
+        if not any(w not in query.story for w in query.words):  # "…改成客栈，改造面积350平，能补多少": the story names them
+            names = [w for w in query.words if w in known]
         return coverage(known, text) >= KNOWN_WORDS_BELOW and bool(names) and coverage(names, text, partial=False) > 0
 
     def _not_covered(self, query: Query, hits, catalog: Catalog) -> Answer:

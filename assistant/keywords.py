@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import jieba
 import numpy as np
 
+from .segmenter import jieba
 from .types import Unit
 
-jieba.setLogLevel(logging.WARNING)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s itself is imported where it is used
 
 _PUNCT = re.compile(r"^[\W_]+$")

@@ -15,13 +15,12 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-import jieba.posseg
-
 from .catalog import Catalog
 from .keywords import STOPWORDS, SYNONYMS, tokenize
 from .metadata import divisions
 from .numbers import extract_amounts, normalize_numerals
 from .parsing import CN_NUMERAL, clause_number
+from .segmenter import jieba, pos_tag
 from .types import RESTART_BASE, Amount, Conversation, Message, Notice, Query
 
 # ---------------------------------------------------------------------------------------- words --
@@ -57,8 +56,8 @@ ASKS_FIELD = (
     ("title", re.compile(r"(?:文件|政策|通知)的?(?:全称|名称|标题)|叫什么(?:名字)?")),
 )
 # Intents, tried in this order; the first that matches wins (a clause lookup needs no topic).
-ASKS_VALIDITY = re.compile(r"还有效|有效期|是否有效|有效吗|仍然?有效|失效|过期|到期|实施期|期限|还能申请|现在还|"
-                           r"正式文件|正式发布|正式的|正式出台|出台了吗|发布了吗|印发了吗|定稿|最终(?:定|版|的|确定)|定下来|征求意见|哪一年实施|什么时候实施|哪年实施|什么时候开始|"
+ASKS_VALIDITY = re.compile(r"还有效|有效期|是否有效|有效吗|仍然?有效|失效|过期|到期|实施期|期限|还能申请|现在还(?!有)|"
+                           r"正式文件|正式发布|正式的|正式出台|出台了吗|发布了吗|印发了吗|定稿|最终(?:定|版|的|确定)|(?<!认)定下来|征求意见|哪一年实施|什么时候实施|哪年实施|什么时候开始|"
                            r"什么时候截止|截止到?(?:哪天|什么时候|几号|何时)|截至(?:哪天|什么时候)|最后期限|废止|作废|"
                            r"(?:什么时候|何时|哪天|哪一天|几号|几月)(?:结束|截止|到期|为止|停止)|到(?:什么时候|何时|哪天)为?止?$")
 ASKS_DEADLINE = re.compile(r"截止|截至|最后期限|最晚|到哪天|哪天前")
@@ -126,6 +125,10 @@ VERSION_YEAR = re.compile(r"(20\d{2})\s*年?\s*(?:版|的(?:政策|文件|版本
 ASKS_BOUND = (("max", re.compile(r"最多|最高|上限|封顶|不超过|顶多|最大")), ("min", re.compile(r"最少|最低|至少|起码|下限")))
 RELATIVE_YEAR = {"前年": -2, "去年": -1, "上一年": -1, "今年": 0, "本年度": 0}
 RELATIVE_YEAR_RE = re.compile("|".join(RELATIVE_YEAR))
+# … naming a version when it qualifies what is asked ("去年的家电补贴", "去年的政策", "去年补贴多少", "那去年呢"),
+# not when it dates the asker's own story ("去年毕业的大学生", "去年销售额6000万")
+VERSION_AFTER = re.compile(r"\s*(?:(?:出台|发布|印发|发)?的|版|政策|文件|规定|标准|办法|措施|通知|补贴|补助|奖励"
+                           r"|那[版会]|是多少|多少|呢|[？?。！!]|$)")
 
 
 # ---------------------------------------------------------------------------------- small readers --
@@ -182,7 +185,7 @@ def unknown_places(text: str, aliases: set[str]) -> tuple[str, ...]:
     """Places the text names (jieba's ns tag) that no notice in the corpus covers."""
     out = []
     previous = ""
-    for word, flag in jieba.posseg.lcut(text):
+    for word, flag in pos_tag(text):
         # a district or county jieba does not know is a place after the city it is in (绵阳市游仙区)
         district = previous.startswith("ns") and len(word) >= 3 and word.endswith(("区", "县"))
         previous = flag
@@ -237,7 +240,7 @@ def _rejoin(tokens: list[str]) -> list[str]:
 def topic_words(text: str, aliases: set[str]) -> tuple[str, ...]:
     """The things the topic names, as whole words (precise segmentation, no coined words; nouns and
     set phrases, not verbs): 重点/实验室, 公交, 以旧换新."""
-    words = jieba.posseg.lcut(strip_regions(CLAUSE_REF.sub(" ", text), aliases), HMM=False)
+    words = pos_tag(strip_regions(CLAUSE_REF.sub(" ", text), aliases), HMM=False)
     return tuple(dict.fromkeys(w.lower() for w, flag in words if flag.startswith(NOUN_FLAGS) and len(w) >= 2
                                and CJK.search(w) and w not in STOPWORDS and w not in ASKING_WORDS
                                and w not in INTENT_WORDS and not NUMERIC.match(w)))
@@ -353,12 +356,15 @@ def _split_amounts(text: str, amounts: list[Amount], yes_no: bool) -> tuple[tupl
     return tuple(conditions), tuple(premise)
 
 
-def _version_years(text: str, today_year: int, versions: bool) -> tuple[int, ...]:
+def _version_years(text: str, today_year: int, versions: bool, aliases=()) -> tuple[int, ...]:
     """The versions asked for: 2024年版 (and "2024年版和2025年版") always; 去年/今年/前年 only where
-    notices come in versions ("今年养老金…" asks about this year, not about a version)."""
+    notices come in versions ("今年养老金…" asks about this year, not about a version), and only
+    where it qualifies the policy or what is asked, or comes before a region's name ("前年吴江区…"),
+    not where it dates the asker's story ("去年毕业的大学生")."""
     years = [int(m.group(1)) for m in VERSION_YEAR.finditer(text)]
     if not years and versions:
-        years = [today_year + RELATIVE_YEAR[m.group()] for m in RELATIVE_YEAR_RE.finditer(text)]
+        years = [today_year + RELATIVE_YEAR[m.group()] for m in RELATIVE_YEAR_RE.finditer(text)
+                 if VERSION_AFTER.match(text, m.end()) or text.startswith(tuple(aliases), m.end())]
     return tuple(dict.fromkeys(years))
 
 
@@ -483,7 +489,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     if units and any(_asked_units(p) == AMOUNT_UNITS for p in SUB_QUESTION.split(question)):
         units += tuple(u for u in AMOUNT_UNITS if u not in units)  # "最高多少，能贷几年": an amount besides the years
     pool = doc_ids or tuple(catalog.notices)
-    years = _version_years(question, catalog.today.year, any(catalog.has_versions(d) for d in pool))
+    years = _version_years(question, catalog.today.year, any(catalog.has_versions(d) for d in pool), aliases)
     if not years and follow and state.version_year is not None:
         years = (state.version_year,)
     version_year = years[0] if years else None

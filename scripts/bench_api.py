@@ -253,25 +253,31 @@ def timed(cmd: list[str], env: dict, runs: int = 3, stdin: str | None = None) ->
 
 def startup(data_dir: Path, home: Path) -> None:
     env = env_for(data_dir, home)
-    print("start-up (median of 3; wall / CPU seconds; CPU is what an idle 2-core machine would take):")
+    print("start-up (median of 3, first start once; wall / CPU seconds; CPU is what an idle 2-core machine would take):")
     w, c = timed([POLICYQA, "--help"], env)
     print(f"  policyqa --help                {w:6.2f} s wall  {c:6.2f} s CPU   target < 0.5 s")
     ask = [POLICYQA, "ask", "衢州市新能源汽车以旧换新最高补贴多少？"]
     w, c = timed([*ask, "--local"], env)
     print(f"  policyqa ask, in its process   {w:6.2f} s wall  {c:6.2f} s CPU   target < 1.5 s (warm index)")
     for label, fresh in (("first start (empty data dir)", True), ("warm restart", False)):
-        run_env = dict(env)
-        if fresh:
-            empty = Path(tempfile.mkdtemp(prefix="bench-empty-"))
-            run_env["POLICYQA_DATA_DIR"] = str(empty)
-        server = Server(run_env).wait_ready()
-        if not fresh:  # a server is up on this data dir: `policyqa ask` hands it the question
-            w, c = timed(ask, env)
-        server.stop()
-        if fresh:
-            shutil.rmtree(empty, ignore_errors=True)
+        runs = []
+        for _ in range(1 if fresh else 3):
+            run_env = dict(env)
+            if fresh:
+                empty = Path(tempfile.mkdtemp(prefix="bench-empty-"))
+                run_env["POLICYQA_DATA_DIR"] = str(empty)
+            server = Server(run_env).wait_ready()
+            if not fresh:  # a server is up on this data dir: `policyqa ask` hands it the question
+                w, c = timed(ask, env)
+            server.stop()
+            if fresh:
+                shutil.rmtree(empty, ignore_errors=True)
+            runs.append(server)
+        runs.sort(key=lambda s: s.pages_s)
+        server = runs[len(runs) // 2]
+        each = "" if fresh else "  (pages: " + ", ".join(f"{s.pages_s:.2f}" for s in runs) + ")"
         print(f"  server {label:29s} API {server.api_s:6.2f} s, pages {server.pages_s:6.2f} s wall; "
-              f"{server.cpu_at_ready:6.2f} s CPU{'' if fresh else '   target < 5 s'}")
+              f"{server.cpu_at_ready:6.2f} s CPU{'' if fresh else '   target < 5 s'}{each}")
     print(f"  policyqa ask, server up        {w:6.2f} s wall  {c:6.2f} s CPU   target < 1.5 s (warm index)")
 
 

@@ -21,7 +21,10 @@ log = logging.getLogger("policyqa.app")
 
 def warm_up(assistant) -> None:
     """Load what the first question would otherwise wait for: the keyword index, the embedding
-    model, the word segmenter's tagger, the answerer's tables."""
+    model, the word segmenter's tables, the answerer's tables."""
+    from ..segmenter import preload
+
+    preload()
     assistant.notices()
     try:
         assistant.ask("补贴标准是多少")
