@@ -281,6 +281,8 @@ def focus(sentence: str, query: Query) -> str:
         sentence = _respectively(sentence, query.topic, query.conditions, query.own_text, query.context)
     sentence = _element(sentence, query.own_text, query.topic)
     sentence = _alternatives(sentence, query.own_text, query.topic, several=len(query.parts) > 1)
+    if query.follow_up and query.context:  # "最多能发几年？" after "我是硕士，…": the one named before
+        sentence = _alternatives(sentence, "".join(query.context), query.context)
     if len(query.parts) <= 1 and query.topic:
         sentence = _case(sentence, query.topic)
     return sentence

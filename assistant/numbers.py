@@ -50,7 +50,7 @@ NOT_AFTER_CHINESE = {"条", "月"}
 
 BOUND_BEFORE = {
     "最高": "max", "最多": "max", "不超过": "max", "不高于": "max", "不多于": "max",
-    "上限": "max", "至多": "max", "封顶": "max", "低于": "max",
+    "上限": "max", "至多": "max", "封顶": "max", "低于": "max", "最长": "max", "最短": "min",
     "不低于": "min", "不少于": "min", "最低": "min", "至少": "min", "超过": "min",
     "超": "min", "突破": "min", "高于": "min", "多于": "min", "逾": "min",
     "约": "approx", "大约": "approx",

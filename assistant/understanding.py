@@ -122,7 +122,8 @@ NUMERIC = re.compile(r"^[\d.%万千百亿元]+$|^[零一二两三四五六七八
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Versions: 2024年版 / 2024版 / 2024年的政策; 去年 / 今年 / 前年 (from the date the question is asked).
 VERSION_YEAR = re.compile(r"(20\d{2})\s*年?\s*(?:版|的(?:政策|文件|版本|规定|标准))")
-ASKS_BOUND = (("max", re.compile(r"最多|最高|上限|封顶|不超过|顶多|最大")), ("min", re.compile(r"最少|最低|至少|起码|下限")))
+ASKS_BOUND = (("max", re.compile(r"最多|最高|最长|最久|上限|封顶|不超过|顶多|最大")),
+              ("min", re.compile(r"最少|最低|最短|至少|起码|下限")))
 RELATIVE_YEAR = {"前年": -2, "去年": -1, "上一年": -1, "今年": 0, "本年度": 0}
 RELATIVE_YEAR_RE = re.compile("|".join(RELATIVE_YEAR))
 # … naming a version when it qualifies what is asked ("去年的家电补贴", "去年的政策", "去年补贴多少", "那去年呢"),
@@ -382,8 +383,10 @@ def understand(question: str, history: list[Message], catalog: Catalog, *, regio
         state = _fold(_turn(turn, state, catalog), state, catalog)
     query = _turn(question, state, catalog, region_doc_ids=region_doc_ids, search_text=search_text)
     replies = [m.content for m in history if m.role == "assistant"]
-    if query.follow_up and query.topic and replies and CONTRAST.search(question):
-        # "那换购燃油车呢？" after the 新能源车 figure: something other than what was just said
+    if query.follow_up and replies and (CONTRAST.search(question) if query.topic
+                                        else set(query.units) - set(AMOUNT_UNITS)):
+        # "那换购燃油车呢？" after the 新能源车 figure, "最多能发几年？" after the monthly sum: something
+        # other than what was just said
         query = replace(query, said=tuple(extract_amounts(replies[-1])))
     return query
 

@@ -82,6 +82,14 @@ def test_5_qian_wan_is_5000_wan():
     assert only("最低不少于20万元").bound == "min"
 
 
+@pytest.mark.parametrize("text, value, unit, bound", [
+    ("生活补贴最长发放3年", 3, "年", "max"), ("补贴期限最长36个月", 36, "个月", "max"),
+    ("最短服务期限2年", 2, "年", "min"), ("签订5年以上服务协议", 5, "年", "min")])
+def test_the_longest_and_shortest_durations_are_bounds(text, value, unit, bound):
+    a = only(text)
+    assert (a.value, a.unit, a.bound) == (value, unit, bound)
+
+
 @pytest.mark.parametrize("text, value, unit", [
     ("15.48亿元", 1.548e9, "元"),
     ("1.1亿美元", 1.1e8, "美元"),

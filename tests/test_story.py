@@ -6,7 +6,9 @@ Found by a fourth blind set (evals/holdout4.jsonl): "招了5个去年毕业的�
 year's version of the policy; "营业执照办下来一年多了" (a word only another county's notice uses) made the
 answer "not covered here"; a question whose asking part names nothing ("…想改成客栈，改造面积差不多
 300平，能补多少？") was refused although its story names what the notice covers; and "我硕士毕业两年" got the
-本科毕业生's figure beside the 硕士's, for the 毕业 the asker said of themselves.
+本科毕业生's figure beside the 硕士's, for the 毕业 the asker said of themselves. A follow-up asking
+another kind of figure ("最多能发几年？") got the sentence just quoted again, with its condition's 5年, and
+every alternative although the asker had named theirs.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ LANSHAN_2026 = """岚山县就业创业扶持政策（2026年版）
 （一）一次性创业补贴。在本县首次创办小微企业或从事个体经营，正常经营1年以上，且本人为高校毕业生、退役军人或登记失业人员的，给予每户1万元一次性创业补贴。
 （二）一次性扩岗补助。企业招用毕业年度或离校2年内未就业高校毕业生，签订1年以上劳动合同并缴纳社会保险费满3个月的，按每人1200元给予一次性扩岗补助，单家企业每年最高不超过10万元。
 （三）青年人才租房补贴。毕业5年内的全日制高校毕业生在本县企业就业并缴纳社会保险，在本县无自有住房且租房居住的，按博士研究生每人每月1500元、硕士研究生每人每月800元、本科毕业生每人每月400元的标准发放租房补贴，最长发放24个月。
+（四）基层人才生活补贴。对新引进到乡镇卫生院工作并签订5年以上服务协议的全日制本科毕业生，给予每人2万元一次性安家补贴，服务期内按每人每月600元发放生活补贴。生活补贴最长发放3年。
 
 本政策自2026年1月1日起施行，有效期至2027年12月31日。《岚山县就业创业扶持政策（2025年版）》同时废止。
 """
@@ -96,3 +99,21 @@ def test_a_word_the_clause_says_of_every_alternative_names_none_of_them(assistan
     a = assistant.ask("我硕士毕业两年，在岚山一家企业上班，自己租房住，每月租房补贴多少？最多领多久？")
     assert a.status == "answered", a.answer
     assert says(a, 800) and says(a, 24, "个月") and not says(a, 1500) and not says(a, 400), a.answer
+
+
+def test_a_follow_up_asking_a_duration_gets_it_not_the_sentence_just_quoted(assistant):
+    first = "我是全日制本科，刚签到岚山一个乡镇卫生院，签了5年协议，生活补贴一个月多少？"
+    reply = assistant.ask(first)
+    assert says(reply, 600), reply.answer
+    a = assistant.ask("最多能发几年？", history=[{"role": "user", "content": first},
+                                           {"role": "assistant", "content": reply.answer}])
+    assert a.status == "answered" and says(a, 3, "年") and not says(a, 5, "年"), a.answer
+
+
+def test_a_follow_up_keeps_the_alternative_named_before(assistant):
+    history = []
+    for question in ("我是硕士，在岚山一家企业上班，自己租房住，租房补贴一个月多少？", "最多能发几年？"):
+        a = assistant.ask(question, history=history)
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": a.answer}]
+        assert says(a, 800) and not says(a, 1500) and not says(a, 400), a.answer
+    assert says(a, 24, "个月"), a.answer
