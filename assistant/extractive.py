@@ -742,9 +742,8 @@ def _askers_step(sentence: str, kept_text: str, conditions: tuple[Amount, ...]) 
         thresholds = [a for a in own if a.bound or a.high is not None]
         if not all(_meets(c.value, a) for a in thresholds):
             continue
-        floors = [a.value for a in thresholds if a.bound == "min"] + [
-            a.value for a in _amounts(kept_text) if a.bound == "min" and a.unit and _fits_measure(a.unit, c)
-            and _is_condition(kept_text, a)]
+        floors = [a.value for a in thresholds if a.bound == "min"] + [  # (达到30万人次的: a floor too)
+            a.value for a in _conditions(kept_text) if a.bound == "min" and a.unit and _fits_measure(a.unit, c)]
         if floors and c.value > max(floors):
             return True
     return False
@@ -1594,6 +1593,8 @@ class ExtractiveAnswerer(Answerer):
         names = [w for w in query.words if w in known and w not in query.story]  # the things asked about
         if not any(w not in query.story for w in query.words):  # "…改成客栈，改造面积350平，能补多少": the story names them
             names = [w for w in query.words if w in known]
+            if len(names) < 2:  # …by two things at least: one shared word (游客 of a 游艇 story) is no topic
+                return False
         return coverage(known, text) >= KNOWN_WORDS_BELOW and bool(names) and coverage(names, text, partial=False) > 0
 
     def _not_covered(self, query: Query, hits, catalog: Catalog) -> Answer:

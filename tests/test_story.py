@@ -49,7 +49,8 @@ QINGHE = """青禾县乡村旅游扶持办法
 
 第一条　对利用闲置农房改造为乡村旅游接待设施的，按实际改造面积每平方米200元给予补助，单户最高不超过5万元。
 第二条　对取得营业执照、新开业的农家乐，给予每家1万元一次性开办补助。
-第三条　本办法自2026年4月1日起施行，有效期至2028年12月31日。
+第三条　对年接待游客首次达到20万人次的乡村旅游点，给予5万元奖励；在此基础上，年接待游客每增加5万人次，再给予2万元奖励，单个旅游点每年最高不超过15万元。
+第四条　本办法自2026年4月1日起施行，有效期至2028年12月31日。
 """
 
 
@@ -117,3 +118,14 @@ def test_a_follow_up_keeps_the_alternative_named_before(assistant):
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": a.answer}]
         assert says(a, 800) and not says(a, 1500) and not says(a, 400), a.answer
     assert says(a, 24, "个月"), a.answer
+
+
+def test_an_increment_over_a_base_the_asker_passed_is_offered(assistant):
+    a = assistant.ask("我们在青禾的乡村旅游点去年接待游客31万人次，头一回过20万，能拿多少奖励？")
+    assert a.status == "answered", a.answer
+    assert says(a, 50000) and says(a, 20000), a.answer  # 5万 for 20万人次, 2万 for each 5万 more
+
+
+def test_no_increment_at_exactly_the_base(assistant):
+    a = assistant.ask("我们在青禾的乡村旅游点去年接待游客刚好20万人次，能拿多少奖励？")
+    assert a.status == "answered" and says(a, 50000) and not says(a, 20000), a.answer
