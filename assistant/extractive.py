@@ -68,6 +68,7 @@ APPLY_WORDS = re.compile(r"申请|申报|申领|受理|提交|材料|流程|程�
                          r"择优|遴选|评审")
 PROCEDURE_WORDS = re.compile(r"提交|申报材料|申请材料|受理|通过[“\"]?[^，。]{0,12}(?:APP|平台|专区|系统|窗口)|网上申请|线上申请")
 CHANNEL = re.compile(r"APP|App|app|平台|专区|系统|窗口|大厅|网站|小程序|公众号|服务网|浙里办|线上|网上")
+APPLY_TIME = re.compile(r"\d{1,2}月|\d{1,2}日|季度|每年|每月|工作日|申报期|受理期|截止")  # when applying happens
 HOW_NEAR_RATIO = 0.8  # a unit this close to the best may answer a how-to question if it says how
 # A rule that says what the asker must do or hold ("使用ETC记账卡的…", "凭…领取"): how it is obtained.
 ELIGIBILITY_WORDS = re.compile(r"使用|凭|持有|(?<![必无])须|需要|应当|通过[^。，]{0,10}(?:验收|审核|认定)")
@@ -1363,7 +1364,7 @@ class ExtractiveAnswerer(Answerer):
         said = [s for i, s in enumerate(sents) if (APPLY_WORDS.search(s) or PROCEDURE_WORDS.search(s))
                 and not (heading and s.startswith(heading))
                 and (covs[i] >= APPLY_TOPIC_MIN or on_topic < i <= on_topic + APPLY_FOLLOWS
-                     or (query.asks_where and CHANNEL.search(s)))]
+                     or (query.asks_where and CHANNEL.search(s)) or (query.asks_when and APPLY_TIME.search(s)))]
         departments = "、".join(unit.departments)
         if not said:  # no procedure: the rule that says what the asker must use or hold, if any
             said = [s for s in best.sentences if ELIGIBILITY_WORDS.search(s)]

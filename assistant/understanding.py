@@ -64,7 +64,8 @@ ASKS_DEADLINE = re.compile(r"截止|截至|最后期限|最晚|到哪天|哪天�
 ASKS_WHO = re.compile(r"哪个部门|哪些部门|什么部门|哪个单位|哪家单位|找谁|找哪|谁负责|谁管|哪里管|归谁|由谁|"
                       r"主管部门|负责部门|责任单位|谁牵头|哪个部门牵头|牵头部门|牵头单位|哪个局|向谁|问谁|联系谁")
 ASKS_HOW = re.compile(r"怎么申请|如何申请|怎样申请|怎么申报|如何申报|怎么办理|如何办理|怎么领|如何领|怎么拿|"
-                      r"(?:去|在|到)哪(?:里|儿)?(?:申请|申报|办理|办|领)|哪里(?:申请|申报|办理|领取)|申请流程|办理流程|申报流程|需要(?:什么|哪些)材料|申请材料|"
+                      r"(?:去|在|到)哪(?:里|儿)?(?:申请|申报|办理|办|领|报(?![销道告])|弄|交)|"
+                      r"(?:什么|啥)(?:时候|时间)(?:能|可以|才能|去)?(?:申请|申报|申领|报名|报(?![销道告])|办理|办)|哪里(?:申请|申报|办理|领取)|申请流程|办理流程|申报流程|需要(?:什么|哪些)材料|申请材料|"
                       r"怎么兑现|如何兑现|在哪申请|手续|怎么申领|如何申领|怎么报名|(?:怎么|如何|怎样)报(?![销道告])|"
                       r"(?:要|需要|得)(?:交|提交|准备)(?:什么|哪些|啥)材料")
 ASKS_LIST = re.compile(r"有哪些|哪些|都有什么|有什么(?:补贴|补助|奖励|政策|支持|优惠|措施)|有几种|几类|分别|列一下|"
@@ -80,6 +81,7 @@ ASKS_YES_NO = re.compile(r"吗[？?]?$|吧[？?]?$|能不能|可不可以|是不
 # several benefits together: their sum or cap, or whether one may have them all
 ASKS_TOTAL = re.compile(r"加起来|加在一起|合起来|累计(?:多少|最多|最高|上限|有没有)|总共(?:上限|封顶)|叠加|同时(?:享受|申请|拿|领)"
                         r"|重复(?:享受|申请|拿|领)|一起(?:享受|拿|领)")
+ASKS_WHEN = re.compile(r"(?:什么|啥)(?:时候|时间)|几月|哪个月|几号|哪天|多久")
 ASKS_WHERE = re.compile(r"哪里|哪儿|什么地方|在哪|去哪|哪个(?:网站|平台|窗口|APP|app|系统)|什么(?:平台|渠道|系统)|网上|线上")
 # "多少" with no measure word after it: an amount ("最高多少"), not a duration or a count ("多少年", "多少人")
 AMOUNT_UNITS = ("元", "美元", "%")  # what a bare 多少 asks for
@@ -506,6 +508,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         part_units=part_units if len(parts) > 1 and len(set(part_units)) > 1 else (), story=story,
         doc_ids=scoped, regions_named=regions, unknown_places=places, clause_numbers=clauses, item_refs=items,
         asks_where=intent == "how_to_apply" and bool(ASKS_WHERE.search(question)),
+        asks_when=intent == "how_to_apply" and bool(ASKS_WHEN.search(question)),
         asks_total=bool(ASKS_TOTAL.search(question)),
         amounts=amounts, conditions=conditions, premise=premise, wants_figure=wants_figure, money=money,
         units=units, fields=asked_fields(question) if intent == "metadata" else

@@ -50,7 +50,8 @@ QINGHE = """青禾县乡村旅游扶持办法
 第一条　对利用闲置农房改造为乡村旅游接待设施的，按实际改造面积每平方米200元给予补助，单户最高不超过5万元。
 第二条　对取得营业执照、新开业的农家乐，给予每家1万元一次性开办补助。
 第三条　对年接待游客首次达到20万人次的乡村旅游点，给予5万元奖励；在此基础上，年接待游客每增加5万人次，再给予2万元奖励，单个旅游点每年最高不超过15万元。
-第四条　本办法自2026年4月1日起施行，有效期至2028年12月31日。
+第四条　申报程序。本办法涉及的补助每年集中申报一次，申报时间为每年5月1日至5月31日。申报主体通过“青禾政务服务网”在线申报，或到县政务服务中心旅游服务窗口现场申报。县文化和旅游局于申报截止后20个工作日内完成审核。
+第五条　本办法自2026年4月1日起施行，有效期至2028年12月31日。
 """
 
 
@@ -129,3 +130,10 @@ def test_an_increment_over_a_base_the_asker_passed_is_offered(assistant):
 def test_no_increment_at_exactly_the_base(assistant):
     a = assistant.ask("我们在青禾的乡村旅游点去年接待游客刚好20万人次，能拿多少奖励？")
     assert a.status == "answered" and says(a, 50000) and not says(a, 20000), a.answer
+
+
+@pytest.mark.parametrize("question", ["青禾这些旅游补助每年什么时候报？在哪报？", "青禾的农房改造补助啥时候能申请？在哪弄？"])
+def test_when_and_where_to_apply_asked_in_everyday_words(assistant, question):
+    a = assistant.ask(question)
+    assert a.status == "answered" and a.intent == "how_to_apply", a.answer
+    assert "5月1日至5月31日" in a.answer and "青禾政务服务网" in a.answer, a.answer
