@@ -92,6 +92,8 @@ ASKS_CLAUSE = re.compile(r"讲了?什么|说了?什么|写了?什么|内容|是�
 # A figure the asker states to have it confirmed: "补贴是2万吧", "能补2万吗", "奖励有5万对吗".
 PREMISE_BEFORE = re.compile(r"(?:补贴|补助|奖励|资助|奖补|奖金|补|奖|给|拿|领|发|是|有|为)\s*(?:了|到|能|可以)?\s*$")
 PREMISE_WINDOW = 6
+# …or right before one, at the end of the question ("是按最低工资标准的60%发吧？")
+PREMISE_AFTER = re.compile(r"\s*(?:发放|发|补贴|补助|奖励|补|给|奖)\s*(?:吧|吗|嘛|么|呢)?\s*[？?。！!]*\s*$")
 PER_ONE_ASKED = re.compile(r"[\u4e00-\u9fff]?(?:能|可以|可|都)?(?:给|补|奖|发|拿|领|多少|几)")
 # Words that only shape the intent; they are not what the question is about.
 INTENT_WORDS = frozenset("文号 发文 字号 印发 发布 出台 下发 日期 哪天 全称 名称 标题 解释 废止 作废 "
@@ -348,14 +350,15 @@ def _intent(question: str, own_topic: tuple[str, ...], clauses: tuple[int, ...],
 
 
 def _split_amounts(text: str, amounts: list[Amount], yes_no: bool) -> tuple[tuple, tuple]:
-    """(conditions, premise): a figure right after a benefit word in a yes/no question is a premise
-    to check ("补贴是2万吧"); the others describe the asker's case ("投了50万", "3万平方米的商场")."""
+    """(conditions, premise): a figure right after a benefit word in a yes/no question, or right
+    before one that ends it, is a premise to check ("补贴是2万吧", "是按…的60%发吧"); the others describe the asker's case ("投了50万", "3万平方米的商场")."""
     premise, conditions = [], []
     for a in amounts:
         before = text[max(0, a.start - PREMISE_WINDOW):a.start]
         if a.value == 1 and PER_ONE_ASKED.match(text, a.end):
             continue  # "一亩给多少", "一辆车能补多少": the rate asked for, not the asker's case
-        (premise if yes_no and PREMISE_BEFORE.search(before) else conditions).append(a)
+        premised = PREMISE_BEFORE.search(before) or PREMISE_AFTER.match(text, a.end)
+        (premise if yes_no and premised else conditions).append(a)
     return tuple(conditions), tuple(premise)
 
 

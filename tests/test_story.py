@@ -38,6 +38,7 @@ LANSHAN_2026 = """岚山县就业创业扶持政策（2026年版）
 （二）一次性扩岗补助。企业招用毕业年度或离校2年内未就业高校毕业生，签订1年以上劳动合同并缴纳社会保险费满3个月的，按每人1200元给予一次性扩岗补助，单家企业每年最高不超过10万元。
 （三）青年人才租房补贴。毕业5年内的全日制高校毕业生在本县企业就业并缴纳社会保险，在本县无自有住房且租房居住的，按博士研究生每人每月1500元、硕士研究生每人每月800元、本科毕业生每人每月400元的标准发放租房补贴，最长发放24个月。
 （四）基层人才生活补贴。对新引进到乡镇卫生院工作并签订5年以上服务协议的全日制本科毕业生，给予每人2万元一次性安家补贴，服务期内按每人每月600元发放生活补贴。生活补贴最长发放3年。
+（五）就业见习补贴。见习单位吸纳离校2年内未就业高校毕业生参加3—12个月就业见习的，按当地最低工资标准的70%给予见习补贴；见习期满留用率达到50%以上的，按最低工资标准的80%给予补贴。
 
 本政策自2026年1月1日起施行，有效期至2027年12月31日。《岚山县就业创业扶持政策（2025年版）》同时废止。
 """
@@ -137,3 +138,14 @@ def test_when_and_where_to_apply_asked_in_everyday_words(assistant, question):
     a = assistant.ask(question)
     assert a.status == "answered" and a.intent == "how_to_apply", a.answer
     assert "5月1日至5月31日" in a.answer and "青禾政务服务网" in a.answer, a.answer
+
+
+def test_a_rate_asserted_in_a_question_is_a_premise_not_the_askers_case(assistant):
+    a = assistant.ask("岚山就业见习补贴是按最低工资标准的60%发吧？")
+    assert a.status == "answered", a.answer
+    assert says(a, 70, "%") and not says(a, 60, "%") and not a.answer.startswith(("是的", "对")), a.answer
+
+
+def test_a_rate_the_asker_reached_picks_its_tier(assistant):
+    a = assistant.ask("我们单位在岚山带了10个见习生，见习期满留用率60%，见习补贴按最低工资标准的多少发？")
+    assert a.status == "answered" and says(a, 80, "%"), a.answer
