@@ -41,6 +41,7 @@ CLOSE_SECOND_RATIO = 0.9  # a second sentence this close to the best is quoted t
 CLOSE_SECOND_MIN = 0.3
 CONTEXT_WEIGHT = 0.5  # the conversation's topic counts half as much as the turn's own words
 SENTENCE_WEIGHT, UNIT_WEIGHT, HEADING_WEIGHT, RANK_WEIGHT = 0.5, 0.4, 0.2, 0.1
+ASKED_WEIGHT = 0.2  # with a story told, what the asking part names counts again
 CONDITION_BONUS = 0.3  # a sentence whose condition fits the asker's figure (3万㎡ → "3万㎡以上的")
 CONDITION_SIBLING_RATIO = 0.5  # … replaces a closer one whose condition the asker does not meet
 MAX_SENTENCES = 4
@@ -1039,6 +1040,10 @@ class ExtractiveAnswerer(Answerer):
         if names:  # whether a unit is about the question: the things it names count, not its verbs
             for c in choices:
                 c.unit_coverage = max(c.unit_coverage, coverage(names, f"{c.unit.heading}{c.unit.text}", partial=False))
+        asked = [t for t in query.topic if t not in query.story]
+        if query.story and any(w in asked for w in query.words):  # the asking part names a thing: the story's
+            for c in choices:  # words ("…招了12个人都签了合同交了社保，岗位开发补贴能拿多少") pick among units on it
+                c.score += ASKED_WEIGHT * coverage(asked, f"{c.unit.heading}{c.unit.text}")
         return sorted(choices, key=lambda c: c.score, reverse=True)
 
     def _choose(self, hit: Hit, rank: int, parts: list[list[str]], context: list[str], figure: bool,

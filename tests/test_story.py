@@ -39,6 +39,7 @@ LANSHAN_2026 = """岚山县就业创业扶持政策（2026年版）
 （三）青年人才租房补贴。毕业5年内的全日制高校毕业生在本县企业就业并缴纳社会保险，在本县无自有住房且租房居住的，按博士研究生每人每月1500元、硕士研究生每人每月800元、本科毕业生每人每月400元的标准发放租房补贴，最长发放24个月。
 （四）基层人才生活补贴。对新引进到乡镇卫生院工作并签订5年以上服务协议的全日制本科毕业生，给予每人2万元一次性安家补贴，服务期内按每人每月600元发放生活补贴。生活补贴最长发放3年。
 （五）就业见习补贴。见习单位吸纳离校2年内未就业高校毕业生参加3—12个月就业见习的，按当地最低工资标准的70%给予见习补贴；见习期满留用率达到50%以上的，按最低工资标准的80%给予补贴。
+（六）创业岗位开发补贴。首次创业且正常经营1年以上的创业实体，吸纳本县劳动者就业并签订1年以上劳动合同、按规定缴纳社会保险的，按每个岗位2500元给予创业岗位开发补贴，每个创业实体补贴总额最高不超过4万元。
 
 本政策自2026年1月1日起施行，有效期至2027年12月31日。《岚山县就业创业扶持政策（2025年版）》同时废止。
 """
@@ -149,3 +150,9 @@ def test_a_rate_asserted_in_a_question_is_a_premise_not_the_askers_case(assistan
 def test_a_rate_the_asker_reached_picks_its_tier(assistant):
     a = assistant.ask("我们单位在岚山带了10个见习生，见习期满留用率60%，见习补贴按最低工资标准的多少发？")
     assert a.status == "answered" and says(a, 80, "%"), a.answer
+
+
+def test_the_story_picks_among_units_on_the_thing_asked_it_does_not_replace_it(assistant):
+    a = assistant.ask("我在岚山创业一年多了，招了6个毕业生，签了劳动合同交了社保，创业岗位开发补贴能拿多少？")
+    assert a.status == "answered", a.answer
+    assert says(a, 2500) and not says(a, 1200), a.answer  # （六）, not the 扩岗 clause the story resembles
