@@ -128,6 +128,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 VERSION_YEAR = re.compile(r"(20\d{2})\s*年?\s*(?:版|的(?:政策|文件|版本|规定|标准))")
 ASKS_BOUND = (("max", re.compile(r"最多|最高|最长|最久|上限|封顶|不超过|顶多|最大")),
               ("min", re.compile(r"最少|最低|最短|至少|起码|下限")))
+# a question naming a version that asks about the one in force too ("新的管到什么时候")
+NEWER_TOO = re.compile(r"新的|新版|新政策|现行的?(?:版本|政策)|最新的?(?:版本|政策)?|现在的(?:版本|政策)")
 RELATIVE_YEAR = {"前年": -2, "去年": -1, "上一年": -1, "今年": 0, "本年度": 0}
 RELATIVE_YEAR_RE = re.compile("|".join(RELATIVE_YEAR))
 # … naming a version when it qualifies what is asked ("去年的家电补贴", "去年的政策", "去年补贴多少", "那去年呢"),
@@ -502,6 +504,8 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         years = (state.version_year,)
     version_year = years[0] if years else None
     scoped, version_found = catalog.scope(doc_ids, years) if (doc_ids or not places) else ((), True)
+    if years and scoped and NEWER_TOO.search(question):  # "2024年版…还能用吗？新的管到什么时候？": both
+        scoped = tuple(dict.fromkeys(scoped + catalog.scope(doc_ids, None)[0]))
     bound = next((name for name, pattern in ASKS_BOUND if pattern.search(question)), "")
     if not doc_ids and not places and set(scoped) == set(catalog.notices):
         scoped = ()  # every notice: no filter

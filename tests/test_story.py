@@ -156,3 +156,10 @@ def test_the_story_picks_among_units_on_the_thing_asked_it_does_not_replace_it(a
     a = assistant.ask("我在岚山创业一年多了，招了6个毕业生，签了劳动合同交了社保，创业岗位开发补贴能拿多少？")
     assert a.status == "answered", a.answer
     assert says(a, 2500) and not says(a, 1200), a.answer  # （六）, not the 扩岗 clause the story resembles
+
+
+def test_a_question_on_an_old_version_that_asks_about_the_new_one_too_gets_both(assistant):
+    a = assistant.ask("岚山2025年版的就业创业扶持政策现在还能用吗？新的管到什么时候？")
+    assert a.status == "answered", a.answer
+    assert cited(a) == {"lanshan-2025", "lanshan-2026"}, a.answer
+    assert "2025年12月31日" in a.answer and "2027年12月31日" in a.answer, a.answer
