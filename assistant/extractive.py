@@ -741,7 +741,7 @@ def _askers_step(sentence: str, kept_text: str, conditions: tuple[Amount, ...]) 
         own = [a for a in _amounts(condition) if a.unit and _fits_measure(a.unit, c)]
         if not own:
             continue
-        thresholds = [a for a in own if a.bound or a.high is not None]
+        thresholds = [a for a in _conditions(condition) if a.unit and _fits_measure(a.unit, c)]  # (年满80周岁的)
         if not all(_meets(c.value, a) for a in thresholds):
             continue
         floors = [a.value for a in thresholds if a.bound == "min"] + [  # (达到30万人次的: a floor too)

@@ -315,3 +315,4 @@ class Conversation:
     unknown_places: tuple[str, ...] = ()  # a refused place stays in scope until another is named
     version_year: int | None = None
     intent: str = ""
+    conditions: tuple[Amount, ...] = ()  # the asker's own figures so far ("我今年67岁"), one per measure

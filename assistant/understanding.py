@@ -408,7 +408,7 @@ def _fold(q: Query, before: Conversation, catalog: Catalog) -> Conversation:
         doc_ids=every_version if named or q.scope_from == "conversation" else before.doc_ids,
         regions=q.regions_named if q.scope_from else before.regions,
         unknown_places=q.unknown_places if (named or q.unknown_places) else before.unknown_places,
-        version_year=q.version_year, intent=q.intent)
+        version_year=q.version_year, intent=q.intent, conditions=q.conditions)
 
 
 def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_ids: tuple[str, ...] = (),
@@ -472,6 +472,8 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     amounts = tuple(extract_amounts(normalised))
     yes_no = bool(ASKS_YES_NO.search(question))
     conditions, premise = _split_amounts(normalised, list(amounts), yes_no)
+    if follow and not conditions and not premise:  # the asker's case said before still holds when this
+        conditions = state.conditions             # turn tells nothing of it ("那区财政按多少的标准出这个钱？")
     intent = _intent(question, own, clauses, premise)
     if follow and state.intent and (intent == "about" or (not own and intent == "figure")):
         intent = state.intent  # "那金东呢？" after "…找哪个部门？", "那家电呢？" after "…补多少？": the same ask

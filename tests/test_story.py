@@ -40,6 +40,7 @@ LANSHAN_2026 = """岚山县就业创业扶持政策（2026年版）
 （四）基层人才生活补贴。对新引进到乡镇卫生院工作并签订5年以上服务协议的全日制本科毕业生，给予每人2万元一次性安家补贴，服务期内按每人每月600元发放生活补贴。生活补贴最长发放3年。
 （五）就业见习补贴。见习单位吸纳离校2年内未就业高校毕业生参加3—12个月就业见习的，按当地最低工资标准的70%给予见习补贴；见习期满留用率达到50%以上的，按最低工资标准的80%给予补贴。
 （六）创业岗位开发补贴。首次创业且正常经营1年以上的创业实体，吸纳本县劳动者就业并签订1年以上劳动合同、按规定缴纳社会保险的，按每个岗位2500元给予创业岗位开发补贴，每个创业实体补贴总额最高不超过4万元。
+（七）老年人健康体检。对具有本县户籍、年满65周岁的老年人，每年提供1次免费健康体检，所需费用按每人每次160元的标准由县财政承担；对年满80周岁且行动不便的老年人，由家庭医生团队提供上门体检服务，县财政按每人每次40元另行给予家庭医生团队上门服务补助。
 
 本政策自2026年1月1日起施行，有效期至2027年12月31日。《岚山县就业创业扶持政策（2025年版）》同时废止。
 """
@@ -163,3 +164,12 @@ def test_a_question_on_an_old_version_that_asks_about_the_new_one_too_gets_both(
     assert a.status == "answered", a.answer
     assert cited(a) == {"lanshan-2025", "lanshan-2026"}, a.answer
     assert "2025年12月31日" in a.answer and "2027年12月31日" in a.answer, a.answer
+
+
+def test_the_askers_case_told_before_holds_in_a_follow_up_that_tells_none(assistant):
+    first = "我妈今年70岁，岚山户口，老人体检是免费的吗？"
+    reply = assistant.ask(first)
+    assert reply.status == "answered", reply.answer
+    a = assistant.ask("那县财政按一个人多少钱的标准出这个钱？", history=[
+        {"role": "user", "content": first}, {"role": "assistant", "content": reply.answer}])
+    assert a.status == "answered" and says(a, 160) and not says(a, 40), a.answer  # 40元 is for 80周岁以上
