@@ -353,7 +353,8 @@ def _intent(question: str, own_topic: tuple[str, ...], clauses: tuple[int, ...],
 
 def _split_amounts(text: str, amounts: list[Amount], yes_no: bool) -> tuple[tuple, tuple]:
     """(conditions, premise): a figure right after a benefit word in a yes/no question, or right
-    before one that ends it, is a premise to check ("补贴是2万吧", "是按…的60%发吧"); the others describe the asker's case ("投了50万", "3万平方米的商场")."""
+    before one that ends it, is a premise to check ("补贴是2万吧", "是按…的60%发吧"); the others
+    describe the asker's case ("投了50万", "3万平方米的商场")."""
     premise, conditions = [], []
     for a in amounts:
         before = text[max(0, a.start - PREMISE_WINDOW):a.start]
