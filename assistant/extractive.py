@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from .amendments import current_wording
 from .answering import Answerer
 from .catalog import Catalog
 from .keywords import SYNONYMS, _cjk, mentions, tokenize, variants
@@ -276,7 +277,10 @@ def _subject(element: str) -> str:
 
 def focus(sentence: str, query: Query) -> str:
     """The sentence cut to what this question asks, never rewording a figure: the tier the asker's
-    figure reaches, the enumerated element the question names, the case ("对…，给予…") it is about."""
+    figure reaches, the enumerated element the question names, the case ("对…，给予…") it is about;
+    a figure the clause says it replaced ("由40万元调整为50万元") only when the question asks about the change."""
+    if not query.asks_change:
+        sentence = current_wording(sentence)
     if query.conditions:
         sentence = _tier(sentence, query.conditions)
     if query.topic or query.context or query.conditions:  # (a follow-up "到了1亿呢？" has only the latter)
@@ -1035,7 +1039,7 @@ class ExtractiveAnswerer(Answerer):
         topical = [h for h in hits if not h.evidence and not h.superseded] or [h for h in hits if not h.superseded] or hits
         names = _names(query)
         choices = [self._choose(h, r, _beyond_title(parts, h.notice), list(query.context), query.wants_figure,
-                                units, query.conditions, query.bound, query.said, query.part_units)
+                                units, query.conditions, query.bound, query.said, query.part_units, query.asks_change)
                    for r, h in enumerate(topical, 1)]
         if names:  # whether a unit is about the question: the things it names count, not its verbs
             for c in choices:
@@ -1048,7 +1052,8 @@ class ExtractiveAnswerer(Answerer):
 
     def _choose(self, hit: Hit, rank: int, parts: list[list[str]], context: list[str], figure: bool,
                 units: tuple[str, ...], conditions: tuple[Amount, ...] = (), bound: str = "",
-                said: tuple[Amount, ...] = (), part_units: tuple[tuple[str, ...], ...] = ()) -> _Choice:
+                said: tuple[Amount, ...] = (), part_units: tuple[tuple[str, ...], ...] = (),
+                history: bool = False) -> _Choice:
         """Score a unit and pick its answering sentences: the best one for each sub-question. `said`:
         the figures of the reply a "那…呢" follow-up turns from; a sentence giving only those is not what
         it asks for when another one answers it about as well."""
@@ -1056,7 +1061,8 @@ class ExtractiveAnswerer(Answerer):
         sents = sentences(text)
         starts = _offsets(text, sents)
         figs = [has_figure(s, units) for s in sents]
-        fits = [condition_fit(s, conditions) for s in sents] if conditions else [0] * len(sents)
+        now = sents if history else [current_wording(s) for s in sents]  # (not the figures a change replaced)
+        fits = [condition_fit(s, conditions) for s in now] if conditions else [0] * len(sents)
         focus = [t for part in parts for t in part]
         keep: set[int] = set()
         passed: set[int] = set()  # lower tiers than the asker's
@@ -1067,7 +1073,7 @@ class ExtractiveAnswerer(Answerer):
         topic = hit.unit.heading
         if len(sents) > 1 and hit.unit.heading and sents[0].startswith(hit.unit.label) \
                 and sents[0][len(hit.unit.label):].lstrip().startswith(hit.unit.heading):
-            sents, figs, fits, starts = sents[1:], figs[1:], fits[1:], starts[1:]  # the heading answers nothing
+            sents, figs, fits, starts, now = sents[1:], figs[1:], fits[1:], starts[1:], now[1:]  # the heading answers nothing
         usable = list(range(len(sents)))
         # …and with the headers of the items it sits in: "（一）一级能效产品：" over "2.每件最高补贴2000元。"
         leads = [_lead_index(hit.unit, sents, starts, i) for i in range(len(sents))]
@@ -1077,7 +1083,7 @@ class ExtractiveAnswerer(Answerer):
         bounded = [bool(bound) and any(a.bound == bound for a in _amounts(s)) for s in sents]
         # a sentence stating the very figure the asker names (会超过价格的50%吗 → "不超过…50%")
         echoes = [int(fits[i] == 0 and any(_same_figure(a, c) for c in conditions for a in _amounts(s)))
-                  for i, s in enumerate(sents)]
+                  for i, s in enumerate(now)]
         repeats = [int(bool(said) and bool(_amounts(s)) and all(any(_same_figure(a, b) for b in said)
                                                                  for a in _amounts(s)))
                    for s in sents]
@@ -1266,8 +1272,12 @@ class ExtractiveAnswerer(Answerer):
         "全年达到3000标箱及以上"); nothing when it meets it or nothing compares."""
         if not query.conditions:
             return ""
-        fits = [condition_fit(focus(s, query), query.conditions) for s in choice.sentences]
-        return NOT_QUALIFIED if fits and min(fits) < 0 and max(fits) <= 0 else ""
+        said = [focus(s, query) for s in choice.sentences]
+        fits = [condition_fit(s, query.conditions) for s in said]
+        # (a rule the asker is not under beside one that applies to all is no refusal: "按余额之和的15倍计算；
+        # 不足2万元的，按2万元计算" for an asker with 3.2万)
+        general = any(f == 0 and _amounts(s) for f, s in zip(fits, said))
+        return NOT_QUALIFIED if fits and min(fits) < 0 and max(fits) <= 0 and not general else ""
 
     def _list(self, query: Query, choices: list[_Choice], hits, catalog: Catalog) -> Answer:
         """Every notice in scope that covers the topic, final before draft, in force before ended,

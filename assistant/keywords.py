@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .segmenter import jieba
+from .segmenter import LOCATIVE_FREQ, LOCATIVES, jieba
 from .types import Unit
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s itself is imported where it is used
@@ -89,6 +89,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "家庭农场": ("新型农业经营主体", "农业经营主体"),
     "种粮大户": ("新型农业经营主体", "农业经营主体"),
     "利息": ("贴息",),
+    # family in everyday words, as notices write them
+    "两口子": ("夫妻", "夫妻双方", "配偶"),
+    "夫妻俩": ("夫妻", "夫妻双方"),
+    "老婆": ("配偶", "妻子"),
+    "媳妇": ("配偶", "妻子"),
+    "老公": ("配偶", "丈夫"),
+    "爱人": ("配偶",),
     "一年": ("每年", "年度"),
 }
 
@@ -148,7 +155,7 @@ def unit_tokens(unit: Unit) -> list[str]:
 @cache
 def tokenizer_version() -> str:
     """Changes whenever the tokens of a unit could change: the stored tokens are then recomputed."""
-    parts = [jieba.__version__, " ".join(sorted(STOPWORDS)), _PUNCT.pattern,
+    parts = [jieba.__version__, " ".join(LOCATIVES), str(LOCATIVE_FREQ), " ".join(sorted(STOPWORDS)), _PUNCT.pattern,
              inspect.getsource(tokenize), inspect.getsource(unit_tokens)]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:12]
 

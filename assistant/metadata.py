@@ -45,6 +45,8 @@ TITLE_QUOTED = re.compile(r"(?:现将|关于印发|印发)《([^》]{4,80})》")
 TITLE_NOISE = re.compile(r"[（(](?:公开)?征求意见稿[）)]|[（(]草案[）)]|[（(]送审稿[）)]|[（(]讨论稿[）)]")
 SERIES_NOISE = re.compile(r"[（(]\s*\d{4}\s*年版\s*[）)]|[（(]?(?:公开)?征求意见稿[）)]?|[（(]草案[）)]|"
                           r"\d{4}\s*[-—至到]\s*\d{4}\s*年|\d{4}\s*年(?:度)?|[（(]\s*[）)]")
+# The red header printed above a 文件's title: 宝鸡市住房公积金管理中心文件, 中共XX县委文件
+RED_HEADER = re.compile(r"(?:(?!关于)[\u4e00-\u9fff（）()]){2,40}文件")
 # A clause headed by the period it states: （三）实施时间。2025年4月10日至2025年12月31日。
 PERIOD_HEADING = re.compile(r"^(?:政策|活动|补贴|项目)?(?:实施|执行|施行|活动|有效|申报|受理)(?:时间|期限|期|日期|时限)$")
 
@@ -188,10 +190,12 @@ def region_aliases(region: str) -> tuple[str, ...]:
 def _title_lines(head: list[str]) -> str:
     """The title printed at the top: the short lines before the addressees / preamble / a date."""
     parts: list[str] = []
-    for para in head[:8]:
+    for para in head[:10]:
         p = para.strip()
         if not p:
             continue
+        if not parts and (RED_HEADER.fullmatch(p) or DOC_NUMBER.fullmatch(p)):
+            continue  # the red header 「XX市人民政府文件」 and the 文号 printed above the title
         if DRAFT.search(p) and len(p) <= 12:  # （公开征求意见稿） on its own line
             if parts:
                 break

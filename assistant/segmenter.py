@@ -13,7 +13,8 @@ only how its tables reach memory differs:
 - jieba's package helper imports setuptools' pkg_resources (0.1–0.2 s and a deprecation warning)
   only to open files that sit beside it; it is imported here with its plain-file fallback.
 
-A custom dictionary (``jieba.initialize(path)``, ``jieba.set_dictionary``) goes through jieba's own
+A few words are added to the default dictionary (``LOCATIVES``: 县外 beside 县内, so that "县内和县外"
+is no 和县). A custom dictionary (``jieba.initialize(path)``, ``jieba.set_dictionary``) goes through jieba's own
 loader as before.
 """
 from __future__ import annotations
@@ -122,10 +123,24 @@ def _initialize(dictionary=None, _jieba_initialize=jieba.dt.initialize) -> None:
         copy = _read_copy(path, total=True)
         if copy is not None:  # jieba's total counts a word listed twice twice: it is kept as jieba's
             (dt.FREQ, dt.total), dt.initialized = copy, True
+            _add_words(dt)
             return None
     _jieba_initialize()
     _write_copy(path, dt.FREQ, np.int64, total=dt.total)
+    _add_words(dt)
     return None
+
+
+# Words notices and questions use that jieba's dictionary lacks or rates too rare to win: "县内和县外"
+# is cut 县内/和县/外 (和县, a county in 安徽) unless 县外 is a word as common as 区外.
+LOCATIVES = tuple(f"{place}{side}" for place in "省市县区镇乡村" for side in "内外")
+LOCATIVE_FREQ = 500
+
+
+def _add_words(dt) -> None:
+    for word in LOCATIVES:
+        if (dt.FREQ.get(word) or 0) < LOCATIVE_FREQ:
+            dt.add_word(word, LOCATIVE_FREQ, "s")
 
 
 jieba.dt.initialize = jieba.initialize = _initialize  # jieba.posseg and jieba.* go through jieba.dt

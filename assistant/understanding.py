@@ -118,6 +118,9 @@ PEOPLE = re.compile(r"(\d+)个人(?!创业者|所得|消费者|账户|名下|信
 CHILD_ORDINAL = {"2": "二", "二": "二", "两": "二", "3": "三", "三": "三", "4": "四", "四": "四"}
 PER_WORD = re.compile(r"^每[\u4e00-\u9fff]?$")  # 每辆, 每件, 每人: the per-unit of the figure asked, not a topic
 NOUN_FLAGS = ("n", "l")  # jieba's tags for nouns (n, ns, nt, nz…) and set phrases (not verbal nouns: 免费)
+# a question about each of two things: "首套和二套最低首付分别是几成", "A、B各补多少"
+EACH = re.compile(r"分别|各自|各(?:是|为|补|奖|给|能|可以|多少|几)")
+JOINED = re.compile(r"和|与|跟|及|、|还有|以及")
 SUB_QUESTION = re.compile(r"[？?；;。！!]|，(?=[^，]*(?:多少|几|哪些|什么))")
 # A piece that asks something; a piece that does not is the asker's situation, read with what follows.
 ASKS = re.compile(r"多少|几|哪|什么|啥|吗|么|怎|如何|是否|能否|可否|有没有|是不是|能不能|可不可以|呢|谁|多久|多长|多大|多高"
@@ -130,6 +133,9 @@ ASKS_BOUND = (("max", re.compile(r"最多|最高|最长|最久|上限|封顶|不
               ("min", re.compile(r"最少|最低|最短|至少|起码|下限")))
 # a question naming a version that asks about the one in force too ("新的管到什么时候")
 NEWER_TOO = re.compile(r"新的|新版|新政策|现行的?(?:版本|政策)|最新的?(?:版本|政策)?|现在的(?:版本|政策)")
+# a question about a change, not only the rule now: the figures a clause says it replaced are quoted too
+ASKS_CHANGE = re.compile(r"原来|原先|原规定|原标准|原额度|以前|之前|调整前|变化|变了|调了|改了|涨了|降了|提高了多少|"
+                         r"旧的|老的?(?:政策|标准|规定|额度)|新的|新规|新标准|新额度|新政策|按新|按老|按旧")
 RELATIVE_YEAR = {"前年": -2, "去年": -1, "上一年": -1, "今年": 0, "本年度": 0}
 RELATIVE_YEAR_RE = re.compile("|".join(RELATIVE_YEAR))
 # … naming a version when it qualifies what is asked ("去年的家电补贴", "去年的政策", "去年补贴多少", "那去年呢"),
@@ -264,6 +270,12 @@ def _parts(text: str, aliases: set[str], own: tuple[str, ...]) -> tuple[tuple[tu
 
     def add(piece: str) -> None:
         terms = topic_terms(piece, aliases)
+        pair = _each_of(piece, terms) if EACH.search(piece) else None
+        if pair and set(terms) & set(own):  # "首套和二套最低首付分别是几成": one sub-question for each
+            for drop in reversed(pair):
+                parts.append(tuple(t for t in terms if t != drop))
+                kinds.append(_asked_units(piece))
+            return
         new = [t for t in terms if t not in ASKING_WORDS and not any(t in q for q in parts for q in q)]
         asked = _asked_units(piece)
         if terms and set(terms) & set(own) and new:
@@ -283,6 +295,18 @@ def _parts(text: str, aliases: set[str], own: tuple[str, ...]) -> tuple[tuple[tu
     if pending:  # nothing after it asks: the question asks as a whole ("…的补贴标准。")
         add(pending)
     return tuple(parts), tuple(kinds)
+
+
+def _each_of(piece: str, terms: tuple[str, ...]) -> tuple[str, str] | None:
+    """The two things a question asks about each of ("首套和二套…分别", "拖拉机跟收割机各补多少"): the
+    topic terms right before and right after the 和 joining them."""
+    for m in JOINED.finditer(piece):
+        before, after = piece[:m.start()], piece[m.end():]
+        left = max((t for t in terms if before.endswith(t)), key=len, default="")
+        right = max((t for t in terms if after.startswith(t)), key=len, default="")
+        if left and right and left != right:
+            return left, right
+    return None
 
 
 def _story(text: str, aliases: set[str]) -> tuple[str, ...]:
@@ -519,7 +543,7 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         doc_ids=scoped, regions_named=regions, unknown_places=places, clause_numbers=clauses, item_refs=items,
         asks_where=intent == "how_to_apply" and bool(ASKS_WHERE.search(question)),
         asks_when=intent == "how_to_apply" and bool(ASKS_WHEN.search(question)),
-        asks_total=bool(ASKS_TOTAL.search(question)),
+        asks_total=bool(ASKS_TOTAL.search(question)), asks_change=bool(ASKS_CHANGE.search(question)),
         amounts=amounts, conditions=conditions, premise=premise, wants_figure=wants_figure, money=money,
         units=units, fields=asked_fields(question) if intent == "metadata" else
         ("deadline",) if intent == "validity" and ASKS_DEADLINE.search(question) else (),

@@ -108,6 +108,17 @@ def test_a_notice_without_any_metadata_states_its_defaults(tmp_path):
     assert any("按正式文件处理" in note for note in ln.report.notes)
 
 
+def test_a_red_headed_notice_is_titled_by_its_title_not_its_header(tmp_path):
+    """A 文件 printed under its red header 「XX文件」 and its 文号: the title is the 关于… lines below them."""
+    path = tmp_path / "qinghe-yibao.txt"
+    path.write_text("青禾县医疗保障局文件\n\n青医保发〔2026〕3号\n\n青禾县医疗保障局\n关于调整门诊慢特病待遇的通知\n\n"
+                    "各乡镇医保所：\n\n1. 提高门诊慢特病年度支付限额。由3000元调整为4000元。\n\n"
+                    "青禾县医疗保障局\n2026年3月2日", encoding="utf-8")
+    notice = load_notice(path).notice
+    assert notice.title == "青禾县医疗保障局关于调整门诊慢特病待遇的通知"
+    assert notice.doc_number == "青医保发〔2026〕3号" and notice.issuer == "青禾县医疗保障局"
+
+
 @pytest.mark.parametrize("meta,needle", [("{not json", "JSON"), ('{"status": "maybe"}', "status"),
                                          ('{"published": "2025/1/1"}', "YYYY-MM-DD"), ("[1, 2]", "JSON 对象")])
 def test_bad_meta_json_is_one_line(tmp_path, meta, needle):
