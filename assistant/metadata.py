@@ -127,27 +127,69 @@ def _code_name(code: str) -> str | None:
     return _names_by_code().get(code)
 
 
+def _inside(code: str, outer: str) -> bool:
+    """Whether division `code` lies in division `outer` (a province's, a city's, or is it)."""
+    if outer.endswith("0000"):
+        return code[:2] == outer[:2]
+    if outer.endswith("00"):
+        return code[:4] == outer[:4]
+    return code == outer
+
+
+def _division_path(text: str) -> list[tuple[str, str]]:
+    """The divisions a name starts with, each inside the one before: 襄阳市樊城区 → [(襄阳市, 420600),
+    (樊城区, 420606)]."""
+    table = divisions()
+    parts: list[tuple[str, str]] = []
+    rest = text
+    while rest and table:
+        hit = next((rest[:n] for n in range(min(len(rest), 12), 1, -1) if rest[:n] in table), None)
+        if not hit:
+            break
+        codes = table[hit]
+        if parts:  # must lie inside the previous part
+            prev = parts[-1][1]
+            inside = [c for c in codes if _inside(c, prev) and c != prev]
+            if not inside:
+                break
+            codes = inside
+        parts.append((hit, codes[0]))
+        rest = rest[len(hit):]
+    return parts
+
+
+@lru_cache(maxsize=1)
+def _short_names() -> dict[str, list[str]]:
+    """杭州 → 杭州市's codes, 游仙 → 游仙区's: the names without their suffix (two characters or more)."""
+    out: dict[str, list[str]] = {}
+    for name, codes in divisions().items():
+        for suffix in ADMIN_SUFFIXES:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                out.setdefault(name[: -len(suffix)], []).extend(codes)
+                break
+    return out
+
+
+def division_codes(word: str) -> tuple[list[str], bool]:
+    """The divisions a word names — as written (杭州市, 和县) or without its suffix (杭州) — and
+    whether it is written whole; ([], False) for no division."""
+    whole = divisions().get(word)
+    return (list(whole), True) if whole else (list(_short_names().get(word, [])), False)
+
+
+def within_region(word: str, region: str) -> bool:
+    """Whether the place lies inside a notice's region: 金台区 in 宝鸡市, 游仙 in 绵阳市 (by adcode)."""
+    path = _division_path(clean_inline(region or ""))
+    codes, _ = division_codes(word)
+    return bool(path) and any(_inside(c, path[-1][1]) and c != path[-1][1] for c in codes)
+
+
 def region_of(text: str) -> str:
     """The place a name starts with: 衢州市人民政府 → 衢州市; 金东区人民政府 → 金华市金东区; "" if none."""
     text = clean_inline(text or "")
     table = divisions()
     if table:
-        parts: list[tuple[str, str]] = []
-        rest = text
-        while rest:
-            hit = next((rest[:n] for n in range(min(len(rest), 12), 1, -1) if rest[:n] in table), None)
-            if not hit:
-                break
-            codes = table[hit]
-            if parts:  # must lie inside the previous part
-                prev = parts[-1][1]
-                inside = [c for c in codes if c.startswith(prev[:2] if prev.endswith("0000") else prev[:4])
-                          and c != prev]
-                if not inside:
-                    break
-                codes = inside
-            parts.append((hit, codes[0]))
-            rest = rest[len(hit):]
+        parts = _division_path(text)
         if parts:
             names = [p[0] for p in parts]
             name, code = parts[-1]

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from .catalog import Catalog
 from .keywords import STOPWORDS, SYNONYMS, tokenize
-from .metadata import divisions
+from .metadata import division_codes, divisions, within_region
 from .numbers import extract_amounts, normalize_numerals
 from .parsing import CN_NUMERAL, clause_number
 from .segmenter import jieba, pos_tag
@@ -35,6 +35,10 @@ SECTION_REF = re.compile(rf"第\s*([{CN_NUMERAL}]{{1,4}})\s*(?:部分|章|篇)[�
 GENERIC_PLACES = frozenset({"中国", "全国", "国家", "浙江", "浙江省", "省", "市", "区", "县", "本地", "当地",
                             "国内", "长三角", "四省边际", "华东", "我市", "本市", "我区", "本区", "我县", "本县"})
 # Development zones and ports inside a region (金义新区) are not other regions.
+# a county's name without its suffix that is more common than this in jieba's dictionary is an everyday
+# word first (新建 1000, 江山 1224, 长安 5355; 萧山 63, 昌平 171, 樊城 165)
+EVERYDAY_WORD_FREQ = 500
+TOWN_SUFFIXES = ("镇", "乡", "街道")
 AREA_SUFFIXES = ("新区", "园区", "片区", "开发区", "港区", "产业园")
 # A follow-up leans on the previous question: "那燃油车呢？", "还有呢", "如果是二手车".
 FOLLOW_UP = re.compile(r"^(那|那么|那要是|还有|另外|再问|如果是|要是|换成|同样|这个|那个|它|这项|该)|"
@@ -103,6 +107,9 @@ INTENT_WORDS = frozenset("文号 发文 字号 印发 发布 出台 下发 日�
                          "比例 比率 封顶 额度 上限 金额 标准 多久 多长 期限 现在 目前 如今 "
                          "加起来 加 起来 合起来 加在一起 叠加 累计 同时 重复 一起 有没有 "
                          "最终 定 下来 正式 出台 定稿 截止 截至 结束 为止".split())
+# When the asker will do something ("明年开春买", "今年年底前"): the asker's plan, not a topic the notice words
+WHEN_WORD = re.compile(r"^(?:今年|去年|明年|前年|后年|年底|年初|年末|年中|年内|月底|月初|月中|[上下这本]个?月|开春|春节|"
+                       r"节前|节后|年前|年后|最近|近期|马上|[上下]半年|今天|明天|后天|近日|日前|过完年|[前后]|底)+$")
 # What kind of figure answers: a rate must be a %, a duration a time, an area an area.
 ASKS_UNITS = [
     (re.compile(r"利率|比例|比率|百分之|百分比|费率|贴息率|几成|占比|几个点"), ("%", "个百分点")),
@@ -194,23 +201,46 @@ def sounds_like_region(word: str, notices: list[Notice]) -> Notice | None:
                  and len(a) == len(word)), None)
 
 
-def unknown_places(text: str, aliases: set[str]) -> tuple[str, ...]:
-    """Places the text names (jieba's ns tag) that no notice in the corpus covers."""
+def places_named(text: str) -> tuple[str, ...]:
+    """The places the text names: a name of China's divisions written whole, however jieba tags it
+    (来宾市 n, 岳麓区 nr, 和县); a division's name without its suffix that jieba reads as a place (杭州, 樊城)
+    unless it is also an everyday word (新建 of 新建区, 江山, 长安: more common in jieba's dictionary
+    than a county's name is); a district or county after the city it is in (绵阳市游仙区); a town (西江镇).
+    Not every word jieba tags as a place: 开春, "2台国四的…" (台国) name none."""
     out = []
     previous = ""
-    for word, flag in pos_tag(text):
-        # a district or county jieba does not know is a place after the city it is in (绵阳市游仙区)
+    jieba.dt.check_initialized()
+    tagged = [(w, f) for w, f in pos_tag(text)]
+    for k, (word, flag) in enumerate(tagged):
+        after = tagged[k + 1][0] if k + 1 < len(tagged) else ""
+        if after in ("区", "县", "市", "旗") and division_codes(word + after)[1]:
+            word, flag = word + after, "ns"  # 襄州/区: the name written whole, cut in two
         district = previous.startswith("ns") and len(word) >= 3 and word.endswith(("区", "县"))
         previous = flag
-        # …and so is any name of China's divisions, however jieba tags it (来宾市 n, 岳麓区 nr)
-        division = len(word) >= 3 and word.endswith(("市", "县", "区", "州", "旗", "盟")) and word in divisions()
-        if not (flag.startswith("ns") or district or division) or word in GENERIC_PLACES or len(word) < 2 \
-                or word.endswith(AREA_SUFFIXES):
+        if word in GENERIC_PLACES or len(word) < 2 or word.endswith(AREA_SUFFIXES):
             continue
-        if any(word in a or a in word for a in aliases):
-            continue
-        out.append(word)
+        codes, whole = division_codes(word)
+        if whole and (len(word) >= 3 or flag.startswith("ns")):
+            out.append(word)
+        elif codes and flag.startswith("ns") and (any(c.endswith("00") for c in codes)
+                                                  or (jieba.dt.FREQ.get(word) or 0) < EVERYDAY_WORD_FREQ):
+            out.append(word)
+        elif district or (flag.startswith("ns") and len(word) >= 3 and word.endswith(TOWN_SUFFIXES)):
+            out.append(word)
     return tuple(dict.fromkeys(out))
+
+
+def unknown_places(text: str, aliases: set[str], regions: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Places the text names that no notice in the corpus covers: neither a region's name nor a place
+    inside one (金台区 in 宝鸡市)."""
+    return tuple(p for p in places_named(text) if not any(p in a or a in p for a in aliases)
+                 and not any(within_region(p, r) for r in regions))
+
+
+def places_inside(text: str, notices: list[Notice]) -> tuple[str, ...]:
+    """The notices whose region holds a place the text names without naming the region (金台区 → 宝鸡市's)."""
+    named = places_named(text)
+    return tuple(n.doc_id for n in notices if any(within_region(p, n.region) for p in named))
 
 
 def strip_regions(text: str, aliases: set[str]) -> str:
@@ -235,7 +265,7 @@ def topic_terms(text: str, aliases: set[str]) -> tuple[str, ...]:
     """The words a question is about: no clause references, region names, figures or intent words."""
     tokens = _rejoin(tokenize(strip_regions(CLAUSE_REF.sub(" ", text), aliases), hmm=False))
     return tuple(t for t in dict.fromkeys(tokens) if not any(t in a for a in aliases)
-                 and not NUMERIC.match(t) and t not in INTENT_WORDS and not PER_WORD.match(t))
+                 and not NUMERIC.match(t) and t not in INTENT_WORDS and not PER_WORD.match(t) and not WHEN_WORD.match(t))
 
 
 def _rejoin(tokens: list[str]) -> list[str]:
@@ -444,15 +474,21 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     normalised = CHILDREN.sub(lambda m: CHILD_ORDINAL[m.group(1)] + "孩", normalised)  # 三个娃 → 三孩
     normalised = PEOPLE.sub(r"\1人", normalised)  # "招了6个人": 6人, not the word 个人 (an individual)
     doc_ids, regions = catalog.named_in(question)
-    places = unknown_places(question, aliases)
+    if not doc_ids:  # "金台区公积金能贷多少": the notice of the city it is in
+        doc_ids = places_inside(question, notices)
+        regions = tuple(dict.fromkeys(catalog.notices[d].region for d in doc_ids))
+    places = unknown_places(question, aliases, tuple(n.region for n in notices))
     compounds = tuple(c for c in (_compound(question, p, catalog) for p in places) if c)
     places = tuple(p for p in places if not any(c.startswith(p) for c in compounds))
-    slips = {p: sounds_like_region(p, notices) for p in places}
+    # a word jieba takes for a place that names no division may be a slip for a region's name (渠州 → 衢州)
+    heard = [w for w, flag in pos_tag(question) if flag.startswith("ns") and len(w) >= 2 and w not in places
+             and w not in GENERIC_PLACES and not any(w in a or a in w for a in aliases)]
+    slips = {p: sounds_like_region(p, notices) for p in (*places, *heard)}
     if any(slips.values()):  # 渠州 is read as 衢州
         found = [n for n in slips.values() if n]
         doc_ids = tuple(dict.fromkeys([*doc_ids, *(n.doc_id for n in found)]))
         regions = tuple(dict.fromkeys([*regions, *(n.region for n in found)]))
-        places = tuple(p for p, n in slips.items() if not n)
+        places = tuple(p for p, n in slips.items() if not n and p in places)
     elsewhere = _district_elsewhere(question, notices, doc_ids, places) if doc_ids else ()
     if elsewhere:
         doc_ids, regions, places = (), (), elsewhere

@@ -159,3 +159,27 @@ def test_people_counted_are_people_not_the_word_for_an_individual():
     """"招了6个人": 6人 (a condition in people), not the topic word 个人."""
     q = ask("我在湖州新办了个家庭农场，吸纳了6个人就业，最多能拿多少？")
     assert [(c.value, c.unit) for c in q.conditions] == [(6, "人")] and "个人" not in q.topic
+
+
+@pytest.mark.parametrize("question,unknown", [
+    ("我们新建了一个冷库，有补贴吗？", ()),  # 新建 (of 南昌市新建区) is a verb here
+    ("明年开春买车有补贴吗？", ()),  # jieba tags 开春 ns; it names no division
+    ("2台国四的老冷藏车淘汰掉有补贴吗？", ()),  # nor does 台国
+    ("县内和县外住院报销比例分别是多少？", ()),  # nor 和县 (a county in 安徽) across 县内和县外
+    ("永康买车有补贴吗？", ("永康",)),  # a county's name without its suffix that jieba reads as a place
+    ("杭州买车有补贴吗？", ("杭州",)),
+    ("去和县打工有补贴吗？", ("和县",)),  # a division written whole
+])
+def test_a_place_is_a_division_of_china_not_any_word_tagged_as_one(question, unknown):
+    assert ask(question).unknown_places == unknown
+
+
+def test_a_place_inside_a_notices_region_is_that_notices():
+    q = ask("吴兴区的新能源汽车补贴多少？")  # 吴兴区 lies in 湖州市 (adcode 330502 in 330500)
+    assert q.unknown_places == () and q.doc_ids == ("huzhou-2025",)
+    assert ask("湖州市吴兴区的新能源汽车补贴多少？").unknown_places == ()
+
+
+def test_when_the_asker_will_do_it_is_no_topic():
+    q = ask("湖州明年开春买车有补贴吗？")
+    assert "买车" in q.topic and not {"明年", "开春"} & set(q.topic), q.topic
