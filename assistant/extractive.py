@@ -219,8 +219,8 @@ def condition_fit(sentence: str, conditions: tuple[Amount, ...]) -> int:
     groups: list[list[Amount]] = []
     for a in found:
         prev = groups[-1][-1] if groups else None
-        if prev and prev.bound == "min" and a.bound == "max" and a.unit == prev.unit and a.start - prev.end <= 2:
-            groups[-1].append(a)  # 2亩以上20亩以下
+        if prev and prev.bound == "min" and a.bound == "max" and a.unit == prev.unit and a.start - prev.end <= 4:
+            groups[-1].append(a)  # 2亩以上20亩以下, 达到5万单、不足10万单
         else:
             groups.append([a])
     met = unmet = False

@@ -458,3 +458,15 @@ def test_degenerate_inputs_are_read_without_error():
 def test_a_long_digit_run_without_a_multiplier_is_left_alone():
     text = "1" * 20000  # no w/k after it: the old pattern retried every start position
     assert normalize_numerals(text) == text
+
+
+def test_a_range_said_with_buzu_is_read_as_its_two_ends():
+    """"达到5万单、不足10万单的" is one tier from 5万单 up to under 10万单 (不足 bounds above), in 单 (orders)."""
+    from assistant.extractive import condition_fit
+
+    low, high = extract_amounts("年度完成运单量达到5万单、不足10万单的")
+    assert (low.value, low.unit) == (50000, "单") and (high.value, high.unit, high.bound) == (100000, "单", "max")
+    tier = "达到5万单、不足10万单的，给予一次性奖励15万元。"
+    assert condition_fit(tier, tuple(extract_amounts("跑了7万多单"))) == 1
+    assert condition_fit(tier, tuple(extract_amounts("跑了12万单"))) == -1
+    assert condition_fit(tier, tuple(extract_amounts("跑了3万单"))) == -1
