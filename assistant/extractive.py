@@ -21,7 +21,7 @@ from .amendments import current_wording
 from .answering import Answerer
 from .catalog import Catalog
 from .keywords import SYNONYMS, _cjk, mentions, tokenize, variants
-from .notes import NEXT_STEP
+from .notes import NEXT_STEP, clause_ended
 from .metadata import caps_several, headed_by_period
 from .numbers import contains_amount, extract_amounts
 from .parsing import CN_NUMERAL, clause_number
@@ -1411,7 +1411,16 @@ class ExtractiveAnswerer(Answerer):
                 topical = [self._choose(h, r, [topic], [], False, ()) for r, h in enumerate(mine, 1)]
                 topical = [c for c in topical if c.unit.kind == "clause" and c.unit_coverage >= VALIDITY_TOPIC_MIN]
                 if topical:
-                    picked.append(max(topical, key=lambda c: c.score))
+                    best = max(topical, key=lambda c: c.score)
+                    picked.append(best)
+                    # …with the period it states itself ("本办法自…起施行，有效期3年。《…》同时废止。")
+                    text = best.unit.text
+                    sents = sentences(text)
+                    period = [(st, x) for x, st in zip(sents, _offsets(text, sents))
+                              if PERIOD_WORDS.search(x) and x not in best.sentences]
+                    if period and len(best.starts) == len(best.sentences):
+                        both = sorted(list(zip(best.starts, best.sentences)) + period)
+                        best.starts, best.sentences = [st for st, _ in both], [x for _, x in both]
             if notice is not None and notice.status == "draft":  # is it final: its consultation says it is not
                 asked = next((h for h in mine if h.unit.kind in ("letter", "preamble")
                               and any(CONSULTATION.search(x) for x in sentences(h.unit.text))), None)
@@ -1648,8 +1657,12 @@ class ExtractiveAnswerer(Answerer):
                 citations.append(cite)
         if lead:
             lines.insert(0, lead)
-        return Answer("answered", "\n".join(lines), citations=citations, hits=hits,
-                      notes=catalog.notes_for_all(c.notice for c in picked))
+        notes = catalog.notes_for_all(c.notice for c in picked)
+        for c in picked:  # a clause whose own period has ended ("2026年6月1日至2026年10月31日期间")
+            ended = clause_ended(self._path(c) or c.unit.label, c.sentences, catalog.today, c.notice.doc_id)
+            if ended is not None and ended not in notes:
+                notes.append(ended)
+        return Answer("answered", "\n".join(lines), citations=citations, hits=hits, notes=notes)
 
     @staticmethod
     def _with_headers(choice: _Choice, k: int, text: str, said: set[str]) -> str:

@@ -36,6 +36,8 @@ QINGHE_YIBAO = """青禾县医疗保障局文件
 
 5. 调整医疗救助计算方式。医疗救助按救助对象年度个人负担费用的70%计算；年度个人负担费用不足1000元的，按1000元计算。
 
+6. 实施阶段性参保缴费补助。2026年1月1日至2026年6月30日期间首次参保的城乡居民，个人缴费部分每人补助100元。本条到期自动终止。
+
 本通知自2026年4月1日起执行，有效期至2028年3月31日。本通知执行前已发生的医疗费用，仍按原规定执行。
 
 青禾县医疗保障局
@@ -43,9 +45,21 @@ QINGHE_YIBAO = """青禾县医疗保障局文件
 """
 
 
+QINGHE_NONGJI = """青禾县农机作业补贴办法
+
+第一条　对开展秸秆还田作业的，按每亩25元给予补贴。
+第二条　对开展免耕播种作业的，按每亩30元给予补贴。
+第三条　本办法自2026年5月1日起施行，有效期3年。《青禾县农机购置补贴办法》（青政办规〔2022〕1号）同时废止。
+
+青禾县人民政府办公室
+2026年4月20日
+"""
+
+
 @pytest.fixture(scope="module")
 def assistant(settings, tmp_path_factory):
-    return assistant_over(settings, tmp_path_factory, "amendments", {"qinghe-yibao-2026.txt": QINGHE_YIBAO})
+    return assistant_over(settings, tmp_path_factory, "amendments", {"qinghe-yibao-2026.txt": QINGHE_YIBAO,
+                                                                     "qinghe-nongji-2026.txt": QINGHE_NONGJI})
 
 
 def test_the_current_wording_drops_only_the_replaced_figures():
@@ -95,3 +109,18 @@ def test_a_special_case_the_asker_is_not_in_does_not_disqualify_them(assistant):
     a = assistant.ask("我在青禾县是医疗救助对象，今年自己负担了3000元，医疗救助怎么算？")
     assert a.status == "answered", a.answer
     assert says(a, 70, "%") and "不符合" not in a.answer, a.answer
+
+
+def test_a_clause_whose_own_period_has_ended_says_so(assistant):
+    """The notice is in force, but its 6. ran 2026-01-01 to 2026-06-30 (the tests' today is 2026-11-22)."""
+    a = assistant.ask("青禾县首次参保的居民，个人缴费有补助吗？")
+    assert a.status == "answered" and says(a, 100), a.answer
+    assert any(n.kind == "ended" and "2026年6月30日" in n.text and "已经结束" in n.text for n in a.notes), a.answer
+    other = assistant.ask("青禾县恶性肿瘤门诊一年最多能报多少？")
+    assert not any(n.kind == "ended" for n in other.notes), other.answer
+
+
+def test_a_validity_question_naming_the_repealed_one_gets_the_period_too(assistant):
+    """The clause that repeals the old 办法 also states the period: both are quoted, not the repeal alone."""
+    a = assistant.ask("青禾县农机作业补贴办法有效期几年？2022年那个农机购置补贴办法还执行吗？")
+    assert "有效期3年" in a.answer and "废止" in a.answer, a.answer
