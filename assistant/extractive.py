@@ -707,7 +707,7 @@ def _lead_index(unit: Unit, sents: list[str], starts: list[int], i: int) -> int 
 
 
 def _add_ons(sents: list[str], figs: list[bool], keep: set[int], terms: list[str],
-            conditions: tuple[Amount, ...] = ()) -> set[int]:
+            conditions: tuple[Amount, ...] = (), same_item=lambda i, j: True) -> set[int]:
     """The sentences a figure answer needs beside the ones kept: the base an increment is added to
     ("（二）…每辆再增加300元" is read with "（一）…每辆补贴600元"), and an increment whose own
     condition is the asker's ("购买新能源乘用车的，在上述标准基础上每辆再增加2000元" for a 新能源车;
@@ -718,6 +718,7 @@ def _add_ons(sents: list[str], figs: list[bool], keep: set[int], terms: list[str
             base = next((j for j in range(i - 1, -1, -1) if figs[j] and not ADD_ON.search(sents[j])), None)
             if base is not None:
                 out.add(base)
+    out |= _cap(sents, keep | out, same_item)
     kept_text = "".join(sents[i] for i in keep | out)
     for i, sent in enumerate(sents):  # (its figure may be of another kind: "按上述标准的1.5倍发放")
         if i in keep or not _amounts(sent) or not ADD_ON.search(sent) or not any(j < i for j in keep):
@@ -725,6 +726,24 @@ def _add_ons(sents: list[str], figs: list[bool], keep: set[int], terms: list[str
         if _askers_add_on(sent, terms, kept_text) or _askers_step(sent, kept_text, conditions):
             out.add(i)
     return out
+
+
+CAPPED_PER = re.compile(r"单个|单户|单家|单栋|每个|每户|每家|累计|合计|总额|每年|年度")
+
+
+def _cap(sents: list[str], keep: set[int], same_item=lambda i, j: True) -> set[int]:
+    """The cap that goes with a rate kept: "按大棚占地面积每平方米补助20元" is read with the unit's "单个申请
+    主体享受设施农业建设奖补累计最高不超过100万元" — a sum per entity or per year, stated on its own (not a
+    condition of who qualifies) in the item the rate is in (or in none), when no sentence kept states a cap
+    already."""
+    kept = [a for i in keep for a in _amounts(sents[i])]
+    if not any(a.per or a.unit == "%" for a in kept) or any(a.bound == "max" and a.unit == "元" for a in kept):
+        return set()
+    caps = [i for i, sent in enumerate(sents) if i not in keep and i > min(keep, default=0) and CAPPED_PER.search(sent)
+            and (found := [a for a in _amounts(sent) if a.unit == "元" and not a.per]) and
+            all(a.bound == "max" and not _is_condition(sent, a) for a in found)
+            and all(same_item(i, j) for j in keep)]
+    return set(caps[:1])
 
 
 def _askers_add_on(sentence: str, terms, kept_text: str = "") -> bool:
@@ -1163,7 +1182,10 @@ class ExtractiveAnswerer(Answerer):
                     keep.add(i)
         figs, units = all_figs, all_units
         if figure:
-            keep |= _add_ons(sents, figs, keep, focus, conditions)
+            # (a closing line after a list of items is the whole unit's: "（三）…。\n单个申请主体…累计最高…")
+            closing = len(sents) - 1 if len(sents) > 1 and text[max(starts[-1] - 1, 0)] == "\n" else -1
+            keep |= _add_ons(sents, figs, keep, focus, conditions,
+                             lambda i, j: i == closing or _same_item(hit.unit, starts[i], starts[j]))
         chosen = sorted(keep)[:MAX_SENTENCES]
         # whether the unit answers at all is judged on this question's own words when it has any
         unit_cov = coverage(focus or context, f"{hit.unit.heading}{hit.unit.text}")

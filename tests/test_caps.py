@@ -1,0 +1,42 @@
+"""A rate is quoted with the cap that bounds what it comes to: "每平方米补助50元" with the clause's closing
+"单个主体累计最高不超过60万元", but not with a sibling item's own cap. A notice written for the purpose
+(青禾县, made up), through the real Assistant (real parser, real Chroma in a temp dir, real model).
+
+Found by a fifth blind set (evals/holdout5.jsonl): "8栋春秋大棚…能拿多少补贴？" got 每平方米20元 without
+the 第九条's closing "单个申请主体…累计最高不超过100万元"."""
+from __future__ import annotations
+
+import pytest
+
+from tests.written_notices import assistant_over, says
+
+QINGHE_SHESHI = """青禾县设施农业奖补办法
+
+第一条　为加快设施农业发展，制定本办法。
+第二条　新建设施农业项目，按照以下标准给予一次性奖补：
+（一）新建日光温室的，按占地面积每平方米补助50元；
+（二）新建钢架大棚的，按占地面积每平方米补助15元。单栋大棚最高补助2万元。
+单个主体累计最高不超过60万元。
+第三条　对购置水肥一体化设备的，按购置价格的30%给予补助。
+第四条　本办法自2026年5月1日起施行，有效期3年。
+
+青禾县人民政府办公室
+2026年4月20日
+"""
+
+
+@pytest.fixture(scope="module")
+def assistant(settings, tmp_path_factory):
+    return assistant_over(settings, tmp_path_factory, "caps", {"qinghe-sheshi-2026.txt": QINGHE_SHESHI})
+
+
+def test_a_rate_comes_with_the_clauses_closing_cap(assistant):
+    a = assistant.ask("我们在青禾县新建了6亩日光温室，能补多少？")
+    assert a.status == "answered", a.answer
+    assert says(a, 50) and says(a, 600000), a.answer
+    assert not says(a, 20000), a.answer  # the 大棚's own cap is not the 温室's
+
+
+def test_a_rate_whose_item_caps_it_keeps_that_cap(assistant):
+    a = assistant.ask("青禾县新建钢架大棚每平方米补多少？")
+    assert says(a, 15) and says(a, 20000), a.answer
