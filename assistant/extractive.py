@@ -728,6 +728,7 @@ def _add_ons(sents: list[str], figs: list[bool], keep: set[int], terms: list[str
     return out
 
 
+CAPS_BEFORE = re.compile(r"不得超过|不超过|最高|最多|封顶")  # "合计不得超过该机具实际购置价格的50%"
 CAPPED_PER = re.compile(r"单个|单户|单家|单栋|每个|每户|每家|累计|合计|总额|每年|年度")
 
 
@@ -740,8 +741,9 @@ def _cap(sents: list[str], keep: set[int], same_item=lambda i, j: True) -> set[i
     if not any(a.per or a.unit == "%" for a in kept) or any(a.bound == "max" and a.unit == "元" for a in kept):
         return set()
     caps = [i for i, sent in enumerate(sents) if i not in keep and i > min(keep, default=0) and CAPPED_PER.search(sent)
-            and (found := [a for a in _amounts(sent) if a.unit == "元" and not a.per]) and
-            all(a.bound == "max" and not _is_condition(sent, a) for a in found)
+            and (found := [a for a in _amounts(sent) if a.unit == "元" and not a.per or a.unit == "%"]) and
+            all((a.bound == "max" or a.unit == "%" and CAPS_BEFORE.search(sent, 0, a.start)) and not _is_condition(sent, a)
+                for a in found)
             and all(same_item(i, j) for j in keep)]
     return set(caps[:1])
 
@@ -1181,11 +1183,13 @@ class ExtractiveAnswerer(Answerer):
                         and (figs[i] or not figure) and not (picked_fit and fits[i] != 1) and fits[i] >= 0:
                     keep.add(i)
         figs, units = all_figs, all_units
+        # (a closing line after a list of items is the whole unit's: "（三）…。\n单个申请主体…累计最高…")
+        closing = len(sents) - 1 if len(sents) > 1 and text[max(starts[-1] - 1, 0)] == "\n" else -1
         if figure:
-            # (a closing line after a list of items is the whole unit's: "（三）…。\n单个申请主体…累计最高…")
-            closing = len(sents) - 1 if len(sents) > 1 and text[max(starts[-1] - 1, 0)] == "\n" else -1
             keep |= _add_ons(sents, figs, keep, focus, conditions,
                              lambda i, j: i == closing or _same_item(hit.unit, starts[i], starts[j]))
+        elif conditions and keep:  # "…花了28万，国补拿了13万，累加补贴能拿全吗？": the cap decides it
+            keep |= _cap(sents, keep, lambda i, j: i == closing or _same_item(hit.unit, starts[i], starts[j]))
         chosen = sorted(keep)[:MAX_SENTENCES]
         # whether the unit answers at all is judged on this question's own words when it has any
         unit_cov = coverage(focus or context, f"{hit.unit.heading}{hit.unit.text}")

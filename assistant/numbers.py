@@ -39,7 +39,7 @@ MULTIPLIERS = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "十万": 1e5,
 
 # base units, and the other ways a unit is written (longest spelling wins when matching)
 BASE_UNITS = ("元 美元 % 个百分点 亩 平方米 平方公里 公里 米 吨 公斤 千瓦时 千瓦 方 人次 人 家次 家 "
-              "列 工作日 个月 个 次 项 场次 场 批次 辆 件 标箱 张 所 座 条 户 台 套 根 类 名 笔 间 岁 倍 单 "
+              "列 工作日 个月 个 次 项 场次 场 批次 辆 件 标箱 张 所 座 条 户 台 套 根 类 名 笔 间 岁 倍 单 马力 架 头 栋 "
               "年 月 日 天 晚").split()
 UNITS = {**{u: u for u in BASE_UNITS}, "块钱": "元", "块": "元", "百分点": "个百分点", "个工作日": "工作日",
          "㎡": "平方米", "平米": "平方米", "周岁": "岁"}
@@ -54,6 +54,10 @@ BOUND_BEFORE = {
     "不低于": "min", "不少于": "min", "最低": "min", "至少": "min", "超过": "min",
     "超": "min", "突破": "min", "高于": "min", "多于": "min", "逾": "min",
     "不足": "max", "不满": "max", "未满": "max", "未达到": "max", "少于": "max",
+    # negated with 得/应/能/宜 (not 超过 alone: "最高不得超过100万元" is a cap)
+    "不得超过": "max", "不应超过": "max", "不能超过": "max", "不宜超过": "max", "未超过": "max",
+    "不得高于": "max", "不得多于": "max", "不得低于": "min", "不得少于": "min", "不应低于": "min",
+    "不能低于": "min",
     "约": "approx", "大约": "approx",
 }
 BOUND_AFTER = {"及以上": "min", "以上": "min", "以下": "max", "以内": "max",

@@ -96,6 +96,8 @@ ASKS_CLAUSE = re.compile(r"讲了?什么|说了?什么|写了?什么|内容|是�
 # A figure the asker states to have it confirmed: "补贴是2万吧", "能补2万吗", "奖励有5万对吗".
 PREMISE_BEFORE = re.compile(r"(?:补贴|补助|奖励|资助|奖补|奖金|补|奖|给|拿|领|发|是|有|为)\s*(?:了|到|能|可以)?\s*$")
 PREMISE_WINDOW = 6
+# …but not one the asker tells as already received: "已经拿了13万", "奖过10万", "曾领取过"
+TOLD_DONE = re.compile(r"(?:已经?|曾经?)[^，。？！?!]{0,4}$|过\s*$")
 # …or right before one, at the end of the question ("是按最低工资标准的60%发吧？")
 PREMISE_AFTER = re.compile(r"\s*(?:发放|发|补贴|补助|奖励|补|给|奖)\s*(?:吧|吗|嘛|么|呢)?\s*[？?。！!]*\s*$")
 PER_ONE_ASKED = re.compile(r"[\u4e00-\u9fff]?(?:能|可以|可|都)?(?:给|补|奖|发|拿|领|多少|几)")
@@ -415,7 +417,8 @@ def _split_amounts(text: str, amounts: list[Amount], yes_no: bool) -> tuple[tupl
         if a.value == 1 and PER_ONE_ASKED.match(text, a.end):
             continue  # "一亩给多少", "一辆车能补多少": the rate asked for, not the asker's case
         premised = PREMISE_BEFORE.search(before) or PREMISE_AFTER.match(text, a.end)
-        (premise if yes_no and premised else conditions).append(a)
+        done = TOLD_DONE.search(before)  # "国家补贴已经拿了13万", "当时区里奖过10万": the asker's case
+        (premise if yes_no and premised and not done else conditions).append(a)
     return tuple(conditions), tuple(premise)
 
 

@@ -18,7 +18,11 @@ QINGHE_SHESHI = """青禾县设施农业奖补办法
 （二）新建钢架大棚的，按占地面积每平方米补助15元。单栋大棚最高补助2万元。
 单个主体累计最高不超过60万元。
 第三条　对购置水肥一体化设备的，按购置价格的30%给予补助。
-第四条　本办法自2026年5月1日起施行，有效期3年。
+第四条　购置下列机具并享受国家农机购置补贴的，县级再给予累加补贴：
+（一）150马力以上的拖拉机，每台累加补贴1.2万元；
+（二）80马力（含）至150马力（含）的拖拉机，每台累加补贴6000元。
+累加补贴与国家补贴合计不得超过该机具实际购置价格的40%。
+第五条　本办法自2026年5月1日起施行，有效期3年。
 
 青禾县人民政府办公室
 2026年4月20日
@@ -40,3 +44,12 @@ def test_a_rate_comes_with_the_clauses_closing_cap(assistant):
 def test_a_rate_whose_item_caps_it_keeps_that_cap(assistant):
     a = assistant.ask("青禾县新建钢架大棚每平方米补多少？")
     assert says(a, 15) and says(a, 20000), a.answer
+
+
+def test_a_yes_no_question_with_the_askers_figures_gets_the_cap_that_decides_it(assistant):
+    """160马力 picks （一） (马力 is a unit; "不是" would be wrong: 已经拿了9万 is told, not a premise),
+    and the closing 40% cap on the two subsidies together is what answers "能拿全吗"."""
+    a = assistant.ask("我在青禾县买了台160马力的拖拉机，实际花了25万，国家补贴已经拿了9万，县里的累加补贴能拿全吗？")
+    assert a.status == "answered", a.answer
+    assert says(a, 12000) and says(a, 40, "%") and not says(a, 6000), a.answer
+    assert not a.answer.startswith(("是的", "不是")), a.answer

@@ -470,3 +470,15 @@ def test_a_range_said_with_buzu_is_read_as_its_two_ends():
     assert condition_fit(tier, tuple(extract_amounts("跑了7万多单"))) == 1
     assert condition_fit(tier, tuple(extract_amounts("跑了12万单"))) == -1
     assert condition_fit(tier, tuple(extract_amounts("跑了3万单"))) == -1
+
+
+@pytest.mark.parametrize("text,bound", [("最高不得超过100万元", "max"), ("不应超过5万元", "max"), ("不得高于30%", "max"),
+                                        ("不得低于20%", "min"), ("超过5万元的", "min"), ("未满18周岁", "max")])
+def test_a_negated_bound_is_read_as_the_opposite_of_its_verb(text, bound):
+    assert extract_amounts(text)[0].bound == bound
+
+
+def test_horsepower_and_aircraft_are_units():
+    (a,) = extract_amounts("100马力（含）至200马力（含）的拖拉机")
+    assert (a.value, a.high, a.unit) == (100, 200, "马力")
+    assert extract_amounts("每架累加补贴3000元")[0].per == "架"
