@@ -112,6 +112,8 @@ INTENT_WORDS = frozenset("文号 发文 字号 印发 发布 出台 下发 日�
 # When the asker will do something ("明年开春买", "今年年底前"): the asker's plan, not a topic the notice words
 WHEN_WORD = re.compile(r"^(?:今年|去年|明年|前年|后年|年底|年初|年末|年中|年内|月底|月初|月中|[上下这本]个?月|开春|春节|"
                        r"节前|节后|年前|年后|最近|近期|马上|[上下]半年|今天|明天|后天|近日|日前|过完年|[前后]|底)+$")
+# a follow-up asking whether the figure just given holds for the asker too
+SAME_FIGURE = re.compile(r"(?:这个|这么|同样的?|一样的?)(?:数|数字|标准|金额|额度|钱|多)|一样多|也是这些|也一样")
 # What kind of figure answers: a rate must be a %, a duration a time, an area an area.
 ASKS_UNITS = [
     (re.compile(r"利率|比例|比率|百分之|百分比|费率|贴息率|几成|占比|几个点"), ("%", "个百分点")),
@@ -501,7 +503,8 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     own += tuple(c for c in compounds if c not in own)
     had_turn = bool(state.search_text)
     # …or names no thing of its own ("最多能领几年？", "是一次性发吗？"): it is about the last one's
-    follow = had_turn and (bool(FOLLOW_UP.search(question)) or only_regions(question, aliases)
+    follow = had_turn and (bool(FOLLOW_UP.search(question)) or bool(SAME_FIGURE.search(question))
+                           or only_regions(question, aliases)
                            or topicless(question, aliases) or not own
                            or not (doc_ids or places or topic_words(normalised, aliases | set(places))))
     if topicless(question, aliases):
@@ -544,6 +547,8 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     wants_figure = bool(ASKS_FIGURE.search(question)) or bool(amounts)
     if intent in ("who", "how_to_apply", "validity", "clause_lookup", "metadata"):
         wants_figure = False
+    elif follow and state.intent == "figure" and SAME_FIGURE.search(question):
+        wants_figure = True  # "我们是合作社，也是这个数吗？": the figure for them, to compare
     elif yes_no and not premise and not ASKS_HOW_MUCH.search(question):
         wants_figure = False  # "13个收费站间走高速要交钱吗": the answer may be a rule (免收通行费), not a figure
     elif follow and intent == "figure" and state.intent == "figure":

@@ -22,7 +22,9 @@ QINGHE_SHESHI = """青禾县设施农业奖补办法
 （一）150马力以上的拖拉机，每台累加补贴1.2万元；
 （二）80马力（含）至150马力（含）的拖拉机，每台累加补贴6000元。
 累加补贴与国家补贴合计不得超过该机具实际购置价格的40%。
-第五条　本办法自2026年5月1日起施行，有效期3年。
+第五条　单个主体每年享受累加补贴金额累计不超过8万元。
+农民合作社每年享受累加补贴金额累计可放宽至15万元。
+第六条　本办法自2026年5月1日起施行，有效期3年。
 
 青禾县人民政府办公室
 2026年4月20日
@@ -53,3 +55,12 @@ def test_a_yes_no_question_with_the_askers_figures_gets_the_cap_that_decides_it(
     assert a.status == "answered", a.answer
     assert says(a, 12000) and says(a, 40, "%") and not says(a, 6000), a.answer
     assert not a.answer.startswith(("是的", "不是")), a.answer
+
+
+def test_whether_the_figure_just_given_holds_for_the_asker_is_a_follow_up_asking_their_figure(assistant):
+    first = assistant.ask("青禾县农机累加补贴，一个主体一年最多能拿多少钱？")
+    assert says(first, 80000), first.answer
+    history = [{"role": "user", "content": "青禾县农机累加补贴，一个主体一年最多能拿多少钱？"},
+               {"role": "assistant", "content": first.answer}]
+    a = assistant.ask("我们是农民合作社，也是这个数吗？", history=history)
+    assert a.status == "answered" and says(a, 150000), a.answer
