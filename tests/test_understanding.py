@@ -183,3 +183,10 @@ def test_a_place_inside_a_notices_region_is_that_notices():
 def test_when_the_asker_will_do_it_is_no_topic():
     q = ask("湖州明年开春买车有补贴吗？")
     assert "买车" in q.topic and not {"明年", "开春"} & set(q.topic), q.topic
+
+
+def test_asking_whether_the_figure_just_given_holds_is_a_follow_up_for_a_figure():
+    history = [Message("user", "湖州新能源汽车补贴最多多少？"), Message("assistant", "最高补贴1.5万元/辆。")]
+    q = understand("我们是个体工商户，也是这个数吗？", history, CATALOG)
+    assert q.follow_up and q.wants_figure and q.doc_ids == ("huzhou-2025",)
+    assert "新能源" in "".join(q.context), q.context
