@@ -55,6 +55,8 @@ NAMES_MIN = 0.4  # a unit that names this share of the question's things is abou
 REGION_HINT_MAX = 3  # a not-covered reply names at most this many regions whose notices do cover it
 LIST_MAX_PER_NOTICE = 2  # a list answer quotes at most this many units of one notice
 LIST_MAX_UNITS = 10  # … and at most this many in all
+ROW_CLOSE_RATIO = 0.8  # a table's rows about the question: covering it this nearly as the closest
+ROWS_MAX = 6  # … at most this many quoted
 LIST_SECOND_RATIO = 0.75  # a notice's second unit joins a list when it covers the topic this nearly
 UNKNOWN_WORD_WEIGHT = 3.0  # a word jieba has never seen is more often a typo than a rare topic
 IDENTIFIER = re.compile(r"^(?=.*[a-z])[a-z0-9+]+$")  # 5a, etc, cmi: names, not typos
@@ -944,6 +946,27 @@ def _item_number(label: str) -> int:
     return clause_number(m.group()) if m else 0
 
 
+def _pointing(clause: _Choice, keep: bool = True) -> _Choice | None:
+    """A clause that points to a table, quoted with what it says besides the table: the sentence that
+    points, and its caps ("补贴标准见附表1；单个项目补贴最高不超过200万元"); with `keep`, beside the
+    sentences chosen for the question."""
+    text = clause.unit.text
+    sents = sentences(text)
+    said = {st: x for x, st in zip(sents, _offsets(text, sents))
+            if TABLE_REFERENCE.search(x) or any(a.bound == "max" and a.unit == "元" for a in _amounts(x))}
+    if keep and len(clause.starts) == len(clause.sentences):
+        said.update(zip(clause.starts, clause.sentences))
+    if not said:
+        return None if not keep else clause
+    order = sorted(said)
+    return replace(clause, sentences=[said[st] for st in order], starts=order)
+
+
+def _same_table(a: Unit, b: Unit) -> bool:
+    """Whether two table rows are of one table (附表1 第3行, 附表1 第5行)."""
+    return a.doc_id == b.doc_id and a.clause.rsplit(" ", 1)[0] == b.clause.rsplit(" ", 1)[0]
+
+
 def _ordered(catalog: Catalog, picked: list[_Choice]) -> list[_Choice]:
     """Final before draft, in force before ended; otherwise as ranked (the sort is stable)."""
     return sorted(picked, key=lambda c: catalog.order_key(c.notice))
@@ -1227,9 +1250,14 @@ class ExtractiveAnswerer(Answerer):
             if alt is not None:
                 picked = [alt] + [c for c in picked[1:] if c is not alt]
                 best = alt
-        row = self._table_row(choices, best) if query.wants_figure else None
-        if row is not None and row not in picked:
-            picked.insert(picked.index(best) + 1, row)  # "具体标准见附表": the row it points to
+        rows = self._table_rows(query, choices, best) if query.wants_figure else []
+        if rows:  # "具体标准见附表": the rows it points to, after what it says besides them
+            at = picked.index(best)
+            picked[at] = best = _pointing(best)
+            picked[at + 1:at + 1] = [r for r in rows if r not in picked]
+        referring = self._referring_clause(choices, best) if query.wants_figure else None
+        if referring is not None and all(c.unit is not referring.unit for c in picked):
+            picked.insert(picked.index(best) + 1, referring)  # …and the clause that points to the row
         if query.wants_figure and not best.has_figure and len(picked) == 1:
             return self._no_figure(best, hits, catalog, query)
         picked = [c for c in picked if c.has_figure or not query.wants_figure] or picked
@@ -1239,14 +1267,33 @@ class ExtractiveAnswerer(Answerer):
                              lead=lead, query=query)
 
     @staticmethod
-    def _table_row(choices: list[_Choice], best: _Choice) -> _Choice | None:
-        """The row of its notice's table that a clause sends the reader to ("具体标准见附表", "按附表标准
-        给予…") for the figure asked: the best-scoring row of that notice that is about the question."""
+    def _table_rows(query: Query, choices: list[_Choice], best: _Choice, every: bool = False) -> list[_Choice]:
+        """The rows of its notice's table that a clause sends the reader to ("具体标准见附表", "按附表1相应标准
+        给予补贴") for the figure asked: the rows about the question (as close as the closest), those the
+        asker's own figures fall in ("4.2吨的…9吨的": 4.5吨（含）以下, 4.5吨以上至12吨（含）) — or, for a list
+        (`every`: "每档分别补多少"), all of them in the table's order; else the best-scoring one."""
         if best.unit.kind == "table_row" or not TABLE_REFERENCE.search(best.unit.text):
-            return None
+            return []
         rows = [c for c in choices if c.unit.kind == "table_row" and c.notice.doc_id == best.notice.doc_id
-                and c.has_figure and c.unit_coverage >= NOT_FOUND_BELOW]
-        return max(rows, key=lambda c: c.score, default=None)
+                and c.has_figure and c.unit_coverage > 0]  # (the clause vouches for its table)
+        if not rows:
+            return []
+        closest = max(c.unit_coverage for c in rows)
+        rows = [c for c in rows if c.unit_coverage >= ROW_CLOSE_RATIO * closest]
+        fitting = [c for c in rows if any(condition_fit(c.unit.text, (x,)) > 0 for x in query.conditions)]
+        if not (fitting or every):
+            return [max(rows, key=lambda c: c.score)]
+        return sorted(fitting or rows, key=lambda c: c.unit.number)[:ROWS_MAX]
+
+    @staticmethod
+    def _referring_clause(choices: list[_Choice], row: _Choice) -> _Choice | None:
+        """For a table row, the clause of its notice that sends the reader to the table, with what it says
+        besides the table: its conditions and caps ("…补贴标准见附表1；单个项目补贴最高不超过200万元")."""
+        if row.unit.kind != "table_row":
+            return None
+        clause = next((c for c in choices if c.unit.kind == "clause" and c.notice.doc_id == row.notice.doc_id
+                       and TABLE_REFERENCE.search(c.unit.text) and c.unit_coverage >= NOT_FOUND_BELOW), None)
+        return None if clause is None else _pointing(clause, keep=False)
 
     def _figure_instead(self, query: Query, choices: list[_Choice], best: _Choice) -> _Choice | None:
         """A unit of the same notice nearly as close as `best` (which gives no figure) that gives one:
@@ -1324,6 +1371,18 @@ class ExtractiveAnswerer(Answerer):
                        if c is top or (c.unit_coverage >= LIST_SECOND_RATIO * top.unit_coverage
                                        and (c.has_figure or not query.wants_figure))][:LIST_MAX_PER_NOTICE]
         picked = picked[:LIST_MAX_UNITS] or choices[:1]
+        if query.wants_figure:  # "每档分别补多少": the rows of the table a clause points to, or of a row's table
+            for unit in list(picked):
+                if unit.unit.kind == "table_row":
+                    rows = [c for c in choices if c.unit.kind == "table_row" and _same_table(c.unit, unit.unit)
+                            and c.has_figure and c.unit_coverage >= ROW_CLOSE_RATIO * unit.unit_coverage]
+                    rows = sorted(rows, key=lambda c: c.unit.number)[:ROWS_MAX] if any(r is unit for r in rows) \
+                        else [unit]
+                    at = picked.index(unit)
+                    picked[at:at + 1] = [r for r in rows if r is unit or r not in picked]
+                    continue
+                rows = [r for r in self._table_rows(query, choices, unit, every=True) if r not in picked]
+                picked[picked.index(unit) + 1:picked.index(unit) + 1] = rows
         return self._compose(_ordered(catalog, picked), hits, catalog, several_label=len(by_notice) > 1,
                              query=query)
 
