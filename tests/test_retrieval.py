@@ -71,6 +71,8 @@ def test_homophone_slip_and_unknown_places(assistant):
     ("技改", "对技术改造项目给予补助", True),
     ("家电", "购买家用电器的", True),
     ("换新", "置换更新补贴", False),  # characters across two words are no abbreviation
+    ("村里", "对新建的村级寄递物流综合服务站", True),  # where, said for the level: 村里 → 村级
+    ("两口子", "夫妻双方均缴存的", True),
     ("家电", "居民家庭电动车充电", False),
 ])
 def test_a_two_character_word_is_found_in_the_words_it_abbreviates(term, text, said):
