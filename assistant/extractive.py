@@ -364,15 +364,21 @@ def _alternatives(sentence: str, asked: str, terms: tuple[str, ...], several: bo
                 and _same_frame(frames[j - 1], frames[j]):
             j += 1
         if j - i >= 2:
-            keep = _named_alternatives(subjects[i:j], asked, named, strongest=not several, texts=parts[i:j],
-                                       around="".join(parts[:i]))
+            # a list that runs into the first one is its own ("高血压、" + "糖尿病门诊…4000元，恶性肿瘤门诊…8万元")
+            start = i
+            while start > 0 and parts[start - 1].endswith("、") and not _amounts(parts[start - 1]):
+                start -= 1
+            listed = "".join(parts[start:i])
+            keep = _named_alternatives([listed + subjects[i]] + subjects[i + 1:j], asked, named,
+                                       strongest=not several, texts=[listed + parts[i]] + parts[i + 1:j],
+                                       around="".join(parts[:start]))
             if keep is not None and not (several and len(keep) > 1):
-                chosen = [parts[i + k] for k in keep]
+                chosen = [(listed if k == 0 else "") + parts[i + k] for k in keep]
                 if j == len(parts) and chosen[-1][-1:] in "，；、":
                     chosen[-1] = chosen[-1][:-1] + "。"
                 elif j < len(parts) and chosen[-1][-1:] != parts[j - 1][-1:]:
                     chosen[-1] = chosen[-1][:-1] + parts[j - 1][-1:]
-                return "".join(parts[:i] + chosen + parts[j:])
+                return "".join(parts[:start] + chosen + parts[j:])
         i = j
     return sentence
 
@@ -1633,8 +1639,10 @@ class ExtractiveAnswerer(Answerer):
     def _no_figure(self, choice: _Choice, hits, catalog: Catalog, query: Query) -> Answer:
         unit, notice = choice.unit, choice.notice
         what = "利率或比例" if query.units and "%" in query.units and "元" not in query.units else "具体的金额或标准"
+        # (what it says, without figures on other things: "没有写明" beside "每户每月可提取1200元" misleads)
+        said = "".join(focus(s, query) for s in choice.sentences if not _amounts(s))
         text = (f"{notice.quoted_title}{unit.label}涉及这方面内容（“{unit.heading or choice.sentences[0]}”），"
-                f"但没有写明{what}：{''.join(choice.sentences)}")
+                f"但没有写明{what}{'：' + said if said else '。'}")
         ask = f"{'、'.join(unit.departments)}，或拨打12345政务服务便民热线" if unit.departments else "12345政务服务便民热线"
         text += f"\n具体标准可咨询{ask}。"
         return Answer("not_found", text, citations=[Citation.from_unit(unit, notice)], hits=hits,

@@ -199,3 +199,16 @@ def test_several_benefits_together_are_answered_by_the_cap_on_them_all(linan):
     assert [c.clause for c in a.citations] == ["（结语）"], a.citations
     one = linan.ask("临安的中小企业稳岗返还按多少比例？")
     assert says(one, 90, unit="%") and not says(one, 50 * 10**4), one.answer
+
+
+@pytest.mark.parametrize("asked,terms,expected", [
+    ("恶性肿瘤门诊一年最多能报多少", ("恶性", "肿瘤", "门诊", "一年", "报"), "恶性肿瘤门诊年度支付限额为8万元。"),
+    ("高血压门诊一年最多能报多少", ("高血压", "门诊", "一年", "报"), "高血压、糖尿病门诊年度支付限额为4000元。"),
+])
+def test_a_list_that_runs_into_the_first_alternative_is_that_alternatives(asked, terms, expected):
+    """"高血压、糖尿病门诊…4000元，恶性肿瘤门诊…8万元": 高血压 is listed with 糖尿病, so the 恶性肿瘤 one is
+    quoted without it (it read "高血压、恶性肿瘤门诊…8万元", a figure the clause does not give 高血压)."""
+    from assistant.extractive import _alternatives
+
+    sentence = "高血压、糖尿病门诊年度支付限额为4000元，恶性肿瘤门诊年度支付限额为8万元。"
+    assert _alternatives(sentence, asked, terms) == expected
