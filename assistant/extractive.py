@@ -1043,7 +1043,14 @@ class ExtractiveAnswerer(Answerer):
                              or self._elsewhere(query, best, catalog)):
             return self._not_covered(query, hits, catalog)
         if query.intent == "who":
-            return self._who(query, choices, hits, catalog)
+            who = self._who(query, choices, hits, catalog)
+            if query.asks_figure_too and who.status == "answered":  # "一年最多能贴多少？这事归哪个部门？"
+                figure = self._figure(replace(query, intent="figure", wants_figure=True), choices, hits, catalog)
+                if figure.status == "answered":
+                    return replace(figure, body=f"{figure.body}\n{who.body}",
+                                   citations=figure.citations + [c for c in who.citations if c not in figure.citations],
+                                   notes=figure.notes + [n for n in who.notes if n not in figure.notes])
+            return who
         if query.intent == "how_to_apply":
             return self._how(query, choices, hits, catalog)
         if query.intent == "list":

@@ -296,6 +296,7 @@ class Query:
     fields: tuple[MetaField, ...] = ()  # what is asked about the notice itself (文号, 印发日期, 废止…)
     asks_where: bool = False  # where or through what to apply (在哪里申请, 哪个平台): a channel answers
     asks_when: bool = False  # when to apply (什么时候申报): the sentence with its dates answers
+    asks_figure_too: bool = False  # whom to ask, and a figure besides ("一年最多能贴多少？这事归哪个部门？")
     asks_change: bool = False  # about what a change replaced (原来是多少, 按新的额度吗): old figures are quoted too
     asks_total: bool = False  # what several benefits come to together (加起来有没有上限, 能同时享受吗)
     follow_up: bool = False  # leans on the previous turn (its topic or its region)

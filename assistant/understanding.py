@@ -588,6 +588,8 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
         asks_where=intent == "how_to_apply" and bool(ASKS_WHERE.search(question)),
         asks_when=intent == "how_to_apply" and bool(ASKS_WHEN.search(question)),
         asks_total=bool(ASKS_TOTAL.search(question)), asks_change=bool(ASKS_CHANGE.search(question)),
+        asks_figure_too=intent == "who" and any(ASKS_FIGURE.search(p) and not ASKS_WHO.search(p)
+                                                for p in SUB_QUESTION.split(question)),
         amounts=amounts, conditions=conditions, premise=premise, wants_figure=wants_figure, money=money,
         units=units, fields=asked_fields(question) if intent == "metadata" else
         ("deadline",) if intent == "validity" and ASKS_DEADLINE.search(question) else (),

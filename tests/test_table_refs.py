@@ -18,7 +18,7 @@ QINGHE_LENGLIAN = """# 青禾县支持冷链物流发展若干措施
 
 **（二）支持冷藏车更新。** 对在县内注册的企业新购置并在县内上牌的冷藏车，按附表1相应标准给予补贴，单个企业每年补贴车辆最多不超过10辆。
 
-**（三）支持冷链人才引进。** 对冷链物流企业新引进的本科及以上学历人才，每人每月给予生活补贴800元。
+**（三）支持冷链人才引进。** 对冷链物流企业新引进的本科及以上学历人才，每人每月给予生活补贴800元，最长发放24个月。（责任单位：县人力资源和社会保障局）
 
 ### 附表1　青禾县冷链设施装备补贴标准
 
@@ -56,3 +56,10 @@ def test_a_row_comes_with_the_cap_of_the_clause_that_points_to_it(assistant):
     a = assistant.ask("我们在青禾县新建了一个冷库，库容3000吨，设备投了300万，按库容能补多少？有没有封顶？")
     assert says(a, 160) and says(a, 800000), a.answer
     assert {c.clause for c in a.citations} >= {"（一）"}, a.citations
+
+
+def test_a_figure_and_whom_to_ask_in_one_question_get_both(assistant):
+    """"最长发多久？这事归哪个部门？" is answered with the figure and the 责任单位, not the 责任单位 alone."""
+    a = assistant.ask("青禾县冷链企业引进本科人才的生活补贴最长发多久？这事归哪个部门？")
+    assert a.status == "answered", a.answer
+    assert says(a, 24, "个月") and "县人力资源和社会保障局" in a.answer, a.answer
