@@ -27,3 +27,4 @@ export GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=Fals
 .venv/bin/policyqa eval --mode extractive --set evals/holdout2.jsonl --corpus tests/fixtures/holdout2 --check --report reports/eval
 .venv/bin/policyqa eval --mode extractive --set evals/holdout3.jsonl --corpus tests/fixtures/holdout3 --check --report reports/eval
 .venv/bin/policyqa eval --mode extractive --set evals/holdout4.jsonl --corpus tests/fixtures/holdout4 --check --report reports/eval
+.venv/bin/policyqa eval --mode extractive --set evals/holdout5.jsonl --corpus tests/fixtures/holdout5 --check --report reports/eval
