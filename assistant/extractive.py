@@ -952,20 +952,30 @@ def _item_number(label: str) -> int:
     return clause_number(m.group()) if m else 0
 
 
+def _sentences_where(unit: Unit, wanted) -> list[tuple[int, str]]:
+    """(where it starts, sentence) for each sentence of the unit that `wanted` accepts."""
+    sents = sentences(unit.text)
+    return [(st, x) for x, st in zip(sents, _offsets(unit.text, sents)) if wanted(x)]
+
+
+def _quoting(choice: _Choice, extra: list[tuple[int, str]], keep: bool = True) -> _Choice:
+    """The choice quoting these sentences too (with `keep`; else instead), in the unit's order."""
+    said = dict(extra)
+    if keep and len(choice.starts) == len(choice.sentences):
+        said.update(zip(choice.starts, choice.sentences))
+    order = sorted(said)
+    return replace(choice, sentences=[said[st] for st in order], starts=order) if said else choice
+
+
 def _pointing(clause: _Choice, keep: bool = True) -> _Choice | None:
     """A clause that points to a table, quoted with what it says besides the table: the sentence that
     points, and its caps ("补贴标准见附表1；单个项目补贴最高不超过200万元"); with `keep`, beside the
     sentences chosen for the question."""
-    text = clause.unit.text
-    sents = sentences(text)
-    said = {st: x for x, st in zip(sents, _offsets(text, sents))
-            if TABLE_REFERENCE.search(x) or any(a.bound == "max" and a.unit == "元" for a in _amounts(x))}
-    if keep and len(clause.starts) == len(clause.sentences):
-        said.update(zip(clause.starts, clause.sentences))
+    said = _sentences_where(clause.unit, lambda x: bool(TABLE_REFERENCE.search(x))
+                            or any(a.bound == "max" and a.unit == "元" for a in _amounts(x)))
     if not said:
-        return None if not keep else clause
-    order = sorted(said)
-    return replace(clause, sentences=[said[st] for st in order], starts=order)
+        return clause if keep else None
+    return _quoting(clause, said, keep)
 
 
 def _same_table(a: Unit, b: Unit) -> bool:
@@ -1221,11 +1231,13 @@ class ExtractiveAnswerer(Answerer):
         figs, units = all_figs, all_units
         # (a closing line after a list of items is the whole unit's: "（三）…。\n单个申请主体…累计最高…")
         closing = len(sents) - 1 if len(sents) > 1 and text[max(starts[-1] - 1, 0)] == "\n" else -1
+
+        def capped_with(i: int, j: int) -> bool:
+            return i == closing or _same_item(hit.unit, starts[i], starts[j])
         if figure:
-            keep |= _add_ons(sents, figs, keep, focus, conditions,
-                             lambda i, j: i == closing or _same_item(hit.unit, starts[i], starts[j]))
+            keep |= _add_ons(sents, figs, keep, focus, conditions, capped_with)
         elif conditions and keep:  # "…花了28万，国补拿了13万，累加补贴能拿全吗？": the cap decides it
-            keep |= _cap(sents, keep, lambda i, j: i == closing or _same_item(hit.unit, starts[i], starts[j]))
+            keep |= _cap(sents, keep, capped_with)
         chosen = sorted(keep)[:MAX_SENTENCES]
         # whether the unit answers at all is judged on this question's own words when it has any
         unit_cov = coverage(focus or context, f"{hit.unit.heading}{hit.unit.text}")
@@ -1508,17 +1520,9 @@ class ExtractiveAnswerer(Answerer):
             if topic:  # "研发补助现在还能申请吗": the clause on the topic, with its own deadline if any
                 topical = [self._choose(h, r, [topic], [], False, ()) for r, h in enumerate(mine, 1)]
                 topical = [c for c in topical if c.unit.kind == "clause" and c.unit_coverage >= VALIDITY_TOPIC_MIN]
-                if topical:
+                if topical:  # …with the period it states itself ("本办法自…起施行，有效期3年。《…》同时废止。")
                     best = max(topical, key=lambda c: c.score)
-                    picked.append(best)
-                    # …with the period it states itself ("本办法自…起施行，有效期3年。《…》同时废止。")
-                    text = best.unit.text
-                    sents = sentences(text)
-                    period = [(st, x) for x, st in zip(sents, _offsets(text, sents))
-                              if PERIOD_WORDS.search(x) and x not in best.sentences]
-                    if period and len(best.starts) == len(best.sentences):
-                        both = sorted(list(zip(best.starts, best.sentences)) + period)
-                        best.starts, best.sentences = [st for st, _ in both], [x for _, x in both]
+                    picked.append(_quoting(best, _sentences_where(best.unit, lambda x: bool(PERIOD_WORDS.search(x)))))
             if notice is not None and notice.status == "draft":  # is it final: its consultation says it is not
                 asked = next((h for h in mine if h.unit.kind in ("letter", "preamble")
                               and any(CONSULTATION.search(x) for x in sentences(h.unit.text))), None)

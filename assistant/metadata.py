@@ -177,6 +177,7 @@ def division_codes(word: str) -> tuple[list[str], bool]:
     return (list(whole), True) if whole else (list(_short_names().get(word, [])), False)
 
 
+@lru_cache(maxsize=16384)  # each place a question names, against every notice's region
 def within_region(word: str, region: str) -> bool:
     """Whether the place lies inside a notice's region: 金台区 in 宝鸡市, 游仙 in 绵阳市 (by adcode)."""
     path = _division_path(clean_inline(region or ""))

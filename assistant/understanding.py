@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from .catalog import Catalog
 from .keywords import STOPWORDS, SYNONYMS, tokenize
-from .metadata import division_codes, divisions, within_region
+from .metadata import division_codes, within_region
 from .numbers import extract_amounts, normalize_numerals
 from .parsing import CN_NUMERAL, clause_number
 from .segmenter import jieba, pos_tag
@@ -205,16 +205,17 @@ def sounds_like_region(word: str, notices: list[Notice]) -> Notice | None:
                  and len(a) == len(word)), None)
 
 
-def places_named(text: str) -> tuple[str, ...]:
+def places_named(text: str, tagged: list | None = None) -> tuple[str, ...]:
     """The places the text names: a name of China's divisions written whole, however jieba tags it
     (来宾市 n, 岳麓区 nr, 和县); a division's name without its suffix that jieba reads as a place (杭州, 樊城)
     unless it is also an everyday word (新建 of 新建区, 江山, 长安: more common in jieba's dictionary
     than a county's name is); a district or county after the city it is in (绵阳市游仙区); a town (西江镇).
-    Not every word jieba tags as a place: 开春, "2台国四的…" (台国) name none."""
+    Not every word jieba tags as a place: 开春, "2台国四的…" (台国) name none. `tagged`: the text's
+    pos_tag, when the caller has it."""
     out = []
     previous = ""
     jieba.dt.check_initialized()
-    tagged = [(w, f) for w, f in pos_tag(text)]
+    tagged = [(w, f) for w, f in (pos_tag(text) if tagged is None else tagged)]
     for k, (word, flag) in enumerate(tagged):
         after = tagged[k + 1][0] if k + 1 < len(tagged) else ""
         if after in ("区", "县", "市", "旗") and division_codes(word + after)[1]:
@@ -234,16 +235,15 @@ def places_named(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def unknown_places(text: str, aliases: set[str], regions: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """Places the text names that no notice in the corpus covers: neither a region's name nor a place
-    inside one (金台区 in 宝鸡市)."""
-    return tuple(p for p in places_named(text) if not any(p in a or a in p for a in aliases)
+def unknown_places(named: tuple[str, ...], aliases: set[str], regions: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The places named (`places_named`) that no notice in the corpus covers: neither a region's name nor a
+    place inside one (金台区 in 宝鸡市)."""
+    return tuple(p for p in named if not any(p in a or a in p for a in aliases)
                  and not any(within_region(p, r) for r in regions))
 
 
-def places_inside(text: str, notices: list[Notice]) -> tuple[str, ...]:
-    """The notices whose region holds a place the text names without naming the region (金台区 → 宝鸡市's)."""
-    named = places_named(text)
+def places_inside(named: tuple[str, ...], notices: list[Notice]) -> tuple[str, ...]:
+    """The notices whose region holds a place named (金台区 → 宝鸡市's)."""
     return tuple(n.doc_id for n in notices if any(within_region(p, n.region) for p in named))
 
 
@@ -479,14 +479,16 @@ def _turn(question: str, state: Conversation, catalog: Catalog, *, region_doc_id
     normalised = CHILDREN.sub(lambda m: CHILD_ORDINAL[m.group(1)] + "孩", normalised)  # 三个娃 → 三孩
     normalised = PEOPLE.sub(r"\1人", normalised)  # "招了6个人": 6人, not the word 个人 (an individual)
     doc_ids, regions = catalog.named_in(question)
+    tagged = pos_tag(question)
+    named = places_named(question, tagged)
     if not doc_ids:  # "金台区公积金能贷多少": the notice of the city it is in
-        doc_ids = places_inside(question, notices)
+        doc_ids = places_inside(named, notices)
         regions = tuple(dict.fromkeys(catalog.notices[d].region for d in doc_ids))
-    places = unknown_places(question, aliases, tuple(n.region for n in notices))
+    places = unknown_places(named, aliases, tuple(n.region for n in notices))
     compounds = tuple(c for c in (_compound(question, p, catalog) for p in places) if c)
     places = tuple(p for p in places if not any(c.startswith(p) for c in compounds))
     # a word jieba takes for a place that names no division may be a slip for a region's name (渠州 → 衢州)
-    heard = [w for w, flag in pos_tag(question) if flag.startswith("ns") and len(w) >= 2 and w not in places
+    heard = [w for w, flag in tagged if flag.startswith("ns") and len(w) >= 2 and w not in places
              and w not in GENERIC_PLACES and not any(w in a or a in w for a in aliases)]
     slips = {p: sounds_like_region(p, notices) for p in (*places, *heard)}
     if any(slips.values()):  # 渠州 is read as 衢州
