@@ -1311,6 +1311,14 @@ class ExtractiveAnswerer(Answerer):
         return sorted(fitting or rows, key=lambda c: c.unit.number)[:ROWS_MAX]
 
     @staticmethod
+    def _rows_beside(choices: list[_Choice], row: _Choice) -> list[_Choice]:
+        """A row with the other rows of its table about the question as nearly (each tier of "每档分别补多少"),
+        in the table's order."""
+        rows = [c for c in choices if c.unit.kind == "table_row" and _same_table(c.unit, row.unit)
+                and c.has_figure and c.unit_coverage >= ROW_CLOSE_RATIO * row.unit_coverage]
+        return sorted(rows, key=lambda c: c.unit.number)[:ROWS_MAX] if any(r is row for r in rows) else [row]
+
+    @staticmethod
     def _referring_clause(choices: list[_Choice], row: _Choice) -> _Choice | None:
         """For a table row, the clause of its notice that sends the reader to the table, with what it says
         besides the table: its conditions and caps ("…补贴标准见附表1；单个项目补贴最高不超过200万元")."""
@@ -1398,16 +1406,12 @@ class ExtractiveAnswerer(Answerer):
         picked = picked[:LIST_MAX_UNITS] or choices[:1]
         if query.wants_figure:  # "每档分别补多少": the rows of the table a clause points to, or of a row's table
             for unit in list(picked):
+                at = picked.index(unit)
                 if unit.unit.kind == "table_row":
-                    rows = [c for c in choices if c.unit.kind == "table_row" and _same_table(c.unit, unit.unit)
-                            and c.has_figure and c.unit_coverage >= ROW_CLOSE_RATIO * unit.unit_coverage]
-                    rows = sorted(rows, key=lambda c: c.unit.number)[:ROWS_MAX] if any(r is unit for r in rows) \
-                        else [unit]
-                    at = picked.index(unit)
-                    picked[at:at + 1] = [r for r in rows if r is unit or r not in picked]
-                    continue
-                rows = [r for r in self._table_rows(query, choices, unit, every=True) if r not in picked]
-                picked[picked.index(unit) + 1:picked.index(unit) + 1] = rows
+                    picked[at:at + 1] = [r for r in self._rows_beside(choices, unit) if r is unit or r not in picked]
+                else:
+                    picked[at + 1:at + 1] = [r for r in self._table_rows(query, choices, unit, every=True)
+                                             if r not in picked]
         return self._compose(_ordered(catalog, picked), hits, catalog, several_label=len(by_notice) > 1,
                              query=query)
 

@@ -363,6 +363,22 @@ def read_period(texts: list[str], published: date | None) -> tuple[date | None, 
     return None, None, ""
 
 
+# A period a clause sets for itself, its end's year implied by its start's when left out: "2026年6月1日至
+# 2026年10月31日期间", "2025年1月1日起至12月31日" (the notice's own period is read_period's: both dates whole)
+CLAUSE_RANGE = re.compile(rf"{_D}\s*(?:起)?\s*(?:至|到|—|-|～)\s*(?:(\d{{4}})\s*年)?\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日")
+
+
+def clause_ranges(sentence: str) -> list[tuple[str, date]]:
+    """(the range as printed, its last day) for each date range the sentence states."""
+    out = []
+    for m in CLAUSE_RANGE.finditer(sentence):
+        y1, _, _, y2, m2, d2 = m.groups()
+        end = _date(y2 or y1, m2, d2)
+        if end is not None:
+            out.append((m.group(0), end))
+    return out
+
+
 def read_repeals(texts: list[str]) -> tuple[str, ...]:
     out: list[str] = []
     for sent in _sentences(texts):

@@ -2,9 +2,9 @@
 ended. Every answerer and every page words them the same way, from here."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
+from .metadata import clause_ranges
 from .types import Note, Notice
 
 # Where to ask when the notices do not answer: the same words in every reply. The guard counts them as a
@@ -24,23 +24,13 @@ def notes_for(notice: Notice, today: date) -> list[Note]:
     return notes
 
 
-# A period a clause sets for itself: "2026年6月1日至2026年10月31日期间", "2025年1月1日起至12月31日"
-CLAUSE_PERIOD = re.compile(r"(?P<y1>\d{4})\s*年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|—|-|～)\s*"
-                           r"(?:(?P<y2>\d{4})\s*年)?\s*(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})\s*日")
-
-
 def clause_ended(label: str, sentences: list[str], today: date, doc_id: str = "") -> Note | None:
     """"提示：13.规定的期限（2026年6月1日至2026年10月31日）已经结束。" when a quoted sentence gives its
     clause a period that ended before today (the notice itself may still be in force)."""
     for sentence in sentences:
-        for m in CLAUSE_PERIOD.finditer(sentence):
-            try:
-                end = date(int(m.group("y2") or m.group("y1")), int(m.group("m2")), int(m.group("d2")))
-            except ValueError:
-                continue
+        for printed, end in clause_ranges(sentence):
             if end < today:
-                return Note("ended", f"提示：{label}规定的期限（{m.group(0)}）已经结束，现在不能再按这一条享受。",
-                            doc_id)
+                return Note("ended", f"提示：{label}规定的期限（{printed}）已经结束，现在不能再按这一条享受。", doc_id)
     return None
 
 
